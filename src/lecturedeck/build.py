@@ -1,0 +1,146 @@
+"""``make slides``: regenerate stale figures, then build every deck strictly.
+
+The build is strict (any Sphinx warning is an error, every problem listed as
+``file:line: message``) and safe: Sphinx writes into a staging folder, and only
+a build with no problem is copied into ``_build/slides``. A failed build leaves
+the last good decks in place.
+
+A build whose inputs have not changed since the last good build (by size and
+modification time of every input file) skips Sphinx entirely; otherwise Sphinx's
+own incremental build re-reads only the decks that changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+# What a deck build reads, relative to the project root.
+INPUTS = ["conf.py", "package-lock.json", "slides", "figs", "src"]
+SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
+
+
+def fingerprint(root: Path, srcdir: Path) -> str:
+    """Digest of the names, sizes and mtimes of every input file."""
+    h = hashlib.sha256()
+    tops = [root / p for p in INPUTS if p != "slides"] + [srcdir]
+    for top in tops:
+        if top.is_file():
+            paths = [top]
+        else:
+            paths = sorted(
+                p
+                for p in top.rglob("*")
+                if p.is_file() and not SKIP_DIRS.intersection(p.relative_to(top).parts)
+            )
+        for p in paths:
+            st = p.stat()
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def publish(stage: Path, out: Path) -> int:
+    """Copy files that differ from ``stage`` into ``out``. Return how many were copied."""
+    copied = 0
+    for src in stage.rglob("*"):
+        if src.is_dir():
+            continue
+        dst = out / src.relative_to(stage)
+        if dst.exists():
+            s, d = src.stat(), dst.stat()
+            if s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns:
+                continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        part = dst.with_name(f".{dst.name}.part")
+        shutil.copy2(src, part)
+        os.replace(part, dst)
+        copied += 1
+    return copied
+
+
+def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str) -> int:
+    """Run Sphinx in this process; return its exit status."""
+    from sphinx.cmd.build import build_main
+
+    doctrees = root / "_build" / ".doctrees" / f"{builder}-{srcdir.name}"
+    args = ["-b", builder, "-c", str(root), "-d", str(doctrees), "-W", "--keep-going", "-q"]
+    if jobs != "1":
+        args += ["-j", jobs]
+    return build_main([*args, str(srcdir), str(stage)])
+
+
+def build(
+    root: Path,
+    srcdir: Path,
+    out: Path,
+    *,
+    figures: bool = True,
+    jobs: str = "1",
+    force: bool = False,
+) -> int:
+    """Build the decks in ``srcdir`` into ``out``. Return a process exit status."""
+    t0 = time.perf_counter()
+    if figures:
+        from lecturedeck import figures as figure_runner
+
+        try:
+            failed = figure_runner.run(root, quiet=True)
+        except figure_runner.FigureError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        if failed:
+            print(f"slides: {failed} figure script(s) failed; decks not built", file=sys.stderr)
+            return 1
+    stage = root / "_build" / ".stage" / out.name
+    stamp = stage.with_suffix(".fingerprint")
+    current = fingerprint(root, srcdir)
+    if not force and out.exists() and stamp.exists() and stamp.read_text() == current:
+        print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {out.relative_to(root)}/")
+        return 0
+    stamp.unlink(missing_ok=True)
+    status = sphinx_build(root, srcdir, "revealjs", stage, jobs)
+    if status != 0:
+        print(
+            f"slides: build FAILED; the problems are listed above as file:line. "
+            f"{out.relative_to(root)}/ still holds the last good decks.",
+            file=sys.stderr,
+        )
+        return 1
+    copied = publish(stage, out)
+    stamp.write_text(current)
+    decks = sorted(p.name for p in out.glob("*.html") if p.name not in {"genindex.html"})
+    took = time.perf_counter() - t0
+    print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(decks)} page(s)")
+    print(f"  open:    {out.relative_to(root)}/index.html (math, figures; no live code)")
+    print("  present: make present, then http://127.0.0.1:8000/ (live code, speaker view: S)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m lecturedeck.build [--src slides] [--out _build/slides]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--src", default="slides", help="folder of .rst decks")
+    parser.add_argument("--out", default="_build/slides", help="where finished decks go")
+    parser.add_argument("--jobs", default=os.environ.get("JOBS", "1"), help="Sphinx workers")
+    parser.add_argument("--no-figures", action="store_true", help="do not run the figure step")
+    parser.add_argument("--force", action="store_true", help="run Sphinx even if up to date")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    return build(
+        root,
+        root / args.src,
+        root / args.out,
+        figures=not args.no_figures,
+        jobs=args.jobs,
+        force=args.force,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

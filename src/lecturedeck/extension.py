@@ -1,0 +1,122 @@
+"""The Sphinx extension: one ``setup()`` registers every build-time part of lecturedeck."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx_revealjs.utils import get_internal_static_path
+
+STATIC = Path(__file__).with_name("static")
+
+# The one place for defaults. Each can be overridden in conf.py.
+DEFAULTS: dict[str, object] = {
+    # Project root: where figs/, src/ and node_modules/ live. Default: conf.py's folder.
+    "lecturedeck_root": "",
+    # Where npm put KaTeX and Pyodide. Default: <root>/node_modules.
+    "lecturedeck_node_modules": "",
+    # Python package whose source live cells may import, served to the browser.
+    "lecturedeck_package": "lecture_code",
+    # Link shown on slides that use figures, to the gallery of figure scripts.
+    "lecturedeck_gallery_url": "../html/auto_examples/index.html",
+}
+
+# Files of the npm packages that the decks serve, relative to node_modules.
+KATEX_FILES = ["katex/dist/katex.min.css", "katex/dist/fonts"]
+PYODIDE_FILES = [
+    "pyodide/pyodide.mjs",
+    "pyodide/pyodide.asm.mjs",
+    "pyodide/pyodide.asm.wasm",
+    "pyodide/python_stdlib.zip",
+    "pyodide/pyodide-lock.json",
+]
+
+
+def package_dir(name: str) -> Path:
+    """The source folder of an importable package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"package {name!r} is not importable; is the project installed?")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _source_hash() -> str:
+    """Hash of this extension's own files: a change to them rebuilds every deck."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".cjs", ".js", ".css"}:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _configure(app: Sphinx, config: Config) -> None:
+    root = Path(config.lecturedeck_root or app.confdir)
+    config.lecturedeck_root = str(root)
+    config.lecturedeck_node_modules = str(
+        Path(config.lecturedeck_node_modules or root / "node_modules")
+    )
+    # sphinx-revealjs 3.2 appends its own static path when the builder starts, so a
+    # pickled environment never matches conf.py and every build re-reads every deck.
+    # Add it here, before the comparison, and drop the duplicate in _dedupe_static.
+    internal = str(get_internal_static_path())
+    paths = [p for p in config.revealjs_static_path if p != internal]
+    config.revealjs_static_path = [*paths, str(STATIC), internal]
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
+    for css in ("katex/katex.min.css", "lecturedeck.css"):
+        if css not in config.revealjs_css_files:
+            config.revealjs_css_files.append(css)
+
+
+def _dedupe_static(app: Sphinx) -> None:
+    static = app.config.revealjs_static_path
+    static[:] = list(dict.fromkeys(static))
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        for child in src.iterdir():
+            _copy_if_changed(child, dst / child.name)
+        return
+    if dst.exists():
+        s, d = src.stat(), dst.stat()
+        if s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns:
+            return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
+    """Copy KaTeX, Pyodide and the lecture package into the build's _static folder."""
+    if exception is not None or app.builder.format != "html":
+        return
+    modules = Path(app.config.lecturedeck_node_modules)
+    static = Path(app.outdir) / "_static"
+    for rel in KATEX_FILES:
+        _copy_if_changed(modules / rel, static / "katex" / Path(rel).name)
+    if app.builder.name == "revealjs":
+        for rel in PYODIDE_FILES:
+            _copy_if_changed(modules / rel, static / rel)
+        pkg_dir = package_dir(app.config.lecturedeck_package)
+        for src in sorted(pkg_dir.glob("*.py")):
+            _copy_if_changed(src, static / "py" / pkg_dir.name / src.name)
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    """Register everything the decks need with Sphinx."""
+    from lecturedeck import deckindex, legacy, mathrender
+
+    for name, default in DEFAULTS.items():
+        app.add_config_value(name, default, "env")
+    app.add_config_value("lecturedeck_source_hash", _source_hash(), "env")
+    app.connect("config-inited", _configure, priority=900)
+    app.connect("builder-inited", _dedupe_static)
+    app.connect("build-finished", _publish_assets)
+    legacy.setup(app)
+    mathrender.setup(app)
+    deckindex.setup(app)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,162 @@
+"""Math prerendered with KaTeX at build time, with parse errors as build errors.
+
+Every ``math`` role and ``math`` directive is rendered when its document is
+read, so the deck needs no math script at all and shows no raw TeX offline. A
+formula KaTeX cannot parse is reported as ``file:line: math: KaTeX parse error``
+and, because decks build with warnings as errors, fails the build.
+
+KaTeX lacks a few environments that older decks use; :func:`to_katex`
+translates them first (``eqnarray*`` becomes ``aligned``, and a bare block of
+``&=`` rows is wrapped in ``aligned``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+RENDERER = Path(__file__).with_name("katex_render.cjs")
+HTML_KEY = "lecturedeck_html"
+
+_EQNARRAY = re.compile(r"\\begin\{eqnarray\*?\}(.*?)\\end\{eqnarray\*?\}", re.S)
+# eqnarray rows read ``lhs &rel& rhs``; aligned rows read ``lhs &rel rhs``.
+_EQNARRAY_REL = re.compile(r"&\s*(=|<|>|\\[a-zA-Z]+)\s*&")
+
+
+def to_katex(latex: str) -> list[str]:
+    """Translate one math block into the TeX strings KaTeX renders, one per equation.
+
+    Blank lines separate equations, as in Sphinx's ``math`` directive.
+    """
+    parts = [p.strip() for p in re.split(r"\n\s*\n", latex) if p.strip()]
+    out = []
+    for part in parts:
+        part = _EQNARRAY.sub(
+            lambda m: (
+                r"\begin{aligned}" + _EQNARRAY_REL.sub(r"&\1 ", m.group(1)) + r"\end{aligned}"
+            ),
+            part,
+        )
+        if not part.startswith(r"\begin") and ("&" in part or r"\\" in part):
+            part = r"\begin{aligned}" + part + r"\end{aligned}"
+        out.append(part)
+    return out
+
+
+class KatexProcess:
+    """One long-lived ``node`` process running KaTeX, started on first use.
+
+    Sphinx may fork reader processes; each process starts its own renderer.
+    """
+
+    def __init__(self, katex_dir: Path) -> None:
+        self.katex_dir = katex_dir
+        self._proc: subprocess.Popen[str] | None = None
+        self._pid = -1
+        self._cache: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._proc is None or self._pid != os.getpid() or self._proc.poll() is not None:
+            if not (self.katex_dir / "package.json").exists():
+                raise RuntimeError(
+                    f"KaTeX is not installed at {self.katex_dir}; run `npm ci` in the project root"
+                )
+            self._proc = subprocess.Popen(
+                ["node", str(RENDERER), str(self.katex_dir)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+            self._pid = os.getpid()
+        return self._proc
+
+    def render(self, tex: str, display: bool) -> tuple[str | None, str | None]:
+        """Return ``(html, None)``, or ``(None, error message)``."""
+        key = (tex, display)
+        if key not in self._cache:
+            proc = self._start()
+            assert proc.stdin and proc.stdout
+            proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+            proc.stdin.flush()
+            reply = json.loads(proc.stdout.readline())
+            self._cache[key] = (reply.get("html"), reply.get("error"))
+        return self._cache[key]
+
+    def close(self) -> None:
+        """Stop the node process, if this process started one."""
+        if self._proc is not None and self._pid == os.getpid():
+            self._proc.stdin.close()  # type: ignore[union-attr]
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+
+_katex: KatexProcess | None = None
+
+
+def _renderer(app: Sphinx) -> KatexProcess:
+    global _katex
+    if _katex is None:
+        _katex = KatexProcess(Path(app.config.lecturedeck_node_modules) / "katex")
+    return _katex
+
+
+def render_math(app: Sphinx, doctree: nodes.document) -> None:
+    """Render every formula of a document just read; report each one KaTeX rejects."""
+    katex = _renderer(app)
+    for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
+        display = isinstance(node, nodes.math_block)
+        if display and node.get("nowrap"):
+            sources = [node.astext()]
+        elif display:
+            sources = to_katex(node.astext())
+        else:
+            sources = [node.astext()]
+        pieces = []
+        for tex in sources:
+            html, error = katex.render(tex, display)
+            if error:
+                logger.warning("math: %s", error, location=node, type="math", subtype="katex")
+                html = f'<span class="math-error">{_escape(tex)}</span>'
+            pieces.append(html)
+        node[HTML_KEY] = "".join(pieces)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def visit_math(self, node: nodes.math) -> None:
+    """Write a formula prerendered by :func:`render_math`."""
+    self.body.append(f'<span class="math">{node.get(HTML_KEY, "")}</span>')
+    raise nodes.SkipNode
+
+
+def visit_math_block(self, node: nodes.math_block) -> None:
+    """Write a display formula prerendered by :func:`render_math`."""
+    self.body.append(f'<div class="math">{node.get(HTML_KEY, "")}</div>')
+    raise nodes.SkipNode
+
+
+def stop_renderer(app: Sphinx, exception: Exception | None) -> None:
+    """Stop the KaTeX process at the end of the build."""
+    if _katex is not None:
+        _katex.close()
+
+
+def setup(app: Sphinx) -> None:
+    """Register the prerendering math engine."""
+    app.add_html_math_renderer(
+        "lecturedeck", inline_renderers=(visit_math, None), block_renderers=(visit_math_block, None)
+    )
+    app.connect("doctree-read", render_math)
+    app.connect("build-finished", stop_renderer)

@@ -1,0 +1,112 @@
+"""Fixtures for build and browser tests: project copies, built decks, a served deck."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lecturedeck import browser, figures
+from lecturedeck.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+# The instructor's draft, byte for byte as it was handed over (../shared/seed/module-4.4.rst).
+SEED = ROOT / "tests" / "data" / "module-4.4.seed.rst"
+
+
+@pytest.fixture(scope="session")
+def figs_ready() -> Path:
+    """The project's figures, regenerated if stale."""
+    assert figures.run(ROOT, quiet=True) == 0, "a figure script failed; run `make figs`"
+    return ROOT / "figs"
+
+
+@pytest.fixture(scope="session")
+def built_decks(figs_ready: Path) -> Path:
+    """The real decks, built as `make slides` builds them (a no-op when up to date)."""
+    assert build(ROOT, ROOT / "slides", ROOT / "_build" / "slides") == 0
+    return ROOT / "_build" / "slides"
+
+
+@pytest.fixture()
+def project(tmp_path: Path, figs_ready: Path) -> Path:
+    """A throwaway copy of the project with an empty slides/ folder and the real figures."""
+    dst = tmp_path / "project"
+    dst.mkdir()
+    for name in ("conf.py", "package-lock.json"):
+        shutil.copy2(ROOT / name, dst / name)
+    shutil.copytree(ROOT / "figs", dst / "figs")
+    shutil.copytree(ROOT / "scripts", dst / "scripts")
+    (dst / "node_modules").symlink_to(ROOT / "node_modules")
+    (dst / "src").mkdir()
+    (dst / "slides").mkdir()
+    shutil.copy2(ROOT / "slides" / "index.rst", dst / "slides" / "index.rst")
+    return dst
+
+
+def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``make slides``' build step on a project copy, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures", *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium through Playwright. Fails, never skips, when it is missing."""
+    try:
+        browser.chromium_path()
+    except browser.BrowserMissing as exc:
+        pytest.fail(str(exc))
+    with browser.chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def deck_server(built_decks: Path):
+    """Base URL of the built decks, served on loopback."""
+    with browser.serve(built_decks) as url:
+        yield url
+
+
+class PageWatch:
+    """Console errors, failed responses and requests that leave the local server."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(base_url) or r.url.startswith(("data:", "blob:"))
+                else self.external.append(r.url)
+            ),
+        )
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+
+
+@pytest.fixture()
+def deck_page(chromium, deck_server):
+    """A fresh 1280x720 page and a watch on what it loads; opens decks by file name."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    watch = PageWatch(page, deck_server)
+
+    def open_deck(name: str):
+        page.goto(f"{deck_server}/{name}")
+        browser.wait_for_deck(page)
+        return page
+
+    yield open_deck, page, watch
+    context.close()

@@ -1,0 +1,161 @@
+"""Properties of ReLU, step, sigmoid, softplus and their backward passes."""
+
+import math
+
+import pytest
+from hypothesis import assume, given
+from strategies import assert_close, central_difference, finite, small
+
+from lecture_code import (
+    maximum,
+    relu,
+    relu_back,
+    sigmoid,
+    sigmoid_back,
+    softmax,
+    softplus,
+    step,
+)
+
+# ---------------------------------------------------------------- ReLU and step
+
+
+@given(finite())
+def test_relu_is_maximum_with_zero(x):
+    assert relu(x) == maximum(x, 0)
+    assert relu(x) >= 0.0
+
+
+@given(finite())
+def test_step_is_zero_or_one(x):
+    assert step(x) == (1.0 if x > 0 else 0.0)
+
+
+@given(small)
+def test_relu_central_difference_is_step_away_from_zero(x):
+    assume(abs(x) > 1e-3)
+    assert_close(central_difference(relu, x, h=1e-6), step(x), 1e-6)
+
+
+@given(finite(), finite())
+def test_relu_back_is_step_times_upstream(x, d):
+    assert relu_back(x, d) == step(x) * d
+
+
+def test_relu_returns_floats():
+    assert relu(3) == 3.0 and isinstance(relu(3), float)
+    assert relu(-2) == 0.0 and isinstance(relu(-2), float)
+
+
+# ---------------------------------------------------------------- sigmoid
+
+
+@given(finite(1e308))
+def test_sigmoid_is_in_unit_interval_for_any_finite_x(x):
+    s = sigmoid(x)
+    assert 0.0 <= s <= 1.0
+
+
+def test_sigmoid_of_zero_is_half():
+    assert sigmoid(0) == 0.5
+
+
+@given(small)
+def test_sigmoid_is_symmetric(x):
+    """σ(−x) = 1 − σ(x)."""
+    assert_close(sigmoid(-x), 1.0 - sigmoid(x), 1e-12)
+
+
+@given(finite(), finite())
+def test_sigmoid_is_increasing(x, y):
+    lo, hi = sorted((x, y))
+    assert sigmoid(lo) <= sigmoid(hi)
+
+
+@given(small)
+def test_sigmoid_is_two_class_softmax(x):
+    assert_close(sigmoid(x), softmax([x, 0.0])[0], 1e-12)
+
+
+@given(small, finite(10.0))
+def test_sigmoid_back_matches_central_difference(x, d):
+    numeric = central_difference(sigmoid, x) * d
+    assert_close(sigmoid_back(x, d), numeric, 1e-6)
+
+
+@given(small)
+def test_sigmoid_back_formula(x):
+    """σ'(x) = σ(x)(1 − σ(x))."""
+    assert sigmoid_back(x, 1.0) == sigmoid(x) * (1.0 - sigmoid(x))
+
+
+def test_sigmoid_saturates_exactly_without_overflow():
+    assert sigmoid(1e4) == 1.0
+    assert sigmoid(-1e4) == 0.0
+    assert sigmoid(1e308) == 1.0
+    assert sigmoid(-1e308) == 0.0
+    assert sigmoid_back(1e4, 1.0) == 0.0
+
+
+# ---------------------------------------------------------------- softplus
+
+
+@given(small)
+def test_softplus_matches_naive_formula_in_safe_range(x):
+    assert_close(softplus(x), math.log1p(math.exp(x)), 1e-12)
+
+
+@given(small)
+def test_softplus_difference_is_identity(x):
+    """softplus(x) − softplus(−x) = x."""
+    assert_close(softplus(x) - softplus(-x), x, 1e-12)
+
+
+@given(small)
+def test_log_sigmoid_is_minus_softplus(x):
+    assert_close(-softplus(-x), math.log(sigmoid(x)), 1e-9)
+
+
+def test_softplus_is_stable():
+    assert softplus(1e4) == 1e4
+    assert softplus(-1e4) == 0.0
+
+
+# ---------------------------------------------------------------- bad input
+
+ONE_ARG = [relu, step, sigmoid, softplus]
+TWO_ARGS = [relu_back, sigmoid_back]
+
+
+@pytest.mark.parametrize("fn", ONE_ARG, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ("a", TypeError, "x must be a number, got 'a'"),
+        (None, TypeError, "x must be a number, got None"),
+        (True, TypeError, "x must be a number, got True"),
+        ([1.0], TypeError, r"x must be a number, got \[1.0\]"),
+        (math.nan, ValueError, "x must be finite, got nan"),
+        (math.inf, ValueError, "x must be finite, got inf"),
+        (-math.inf, ValueError, "x must be finite, got -inf"),
+        (10**400, ValueError, "x must be finite"),
+    ],
+)
+def test_one_argument_functions_reject_bad_x(fn, bad, error, message):
+    with pytest.raises(error, match=f"^{fn.__name__}: {message}"):
+        fn(bad)
+
+
+@pytest.mark.parametrize("fn", TWO_ARGS, ids=lambda f: f.__name__)
+def test_backward_passes_reject_bad_upstream(fn):
+    with pytest.raises(ValueError, match=f"^{fn.__name__}: d must be finite, got nan"):
+        fn(1.0, math.nan)
+    with pytest.raises(TypeError, match=f"^{fn.__name__}: d must be a number, got False"):
+        fn(1.0, False)
+
+
+def test_backward_passes_reject_bad_x():
+    with pytest.raises(ValueError, match="^step: x must be finite, got inf"):
+        relu_back(math.inf, 1.0)
+    with pytest.raises(TypeError, match="^sigmoid: x must be a number, got '1'"):
+        sigmoid_back("1", 1.0)

@@ -1,0 +1,112 @@
+"""Build tests: real Sphinx builds of small decks in a throwaway copy of the project."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+from deckfixtures import SEED, run_build
+
+pytestmark = pytest.mark.build
+
+
+def deck_html(project, name: str) -> BeautifulSoup:
+    return BeautifulSoup(
+        (project / "_build" / "slides" / f"{name}.html").read_text(), "html.parser"
+    )
+
+
+def test_seed_copied_unchanged_builds_with_no_warning(project):
+    shutil.copyfile(SEED, project / "slides" / "seed.rst")
+    assert (project / "slides" / "seed.rst").read_bytes() == SEED.read_bytes()
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    soup = deck_html(project, "seed")
+    source = SEED.read_text()
+    formulas = len(re.findall(r"^\.\. math::", source, re.M)) + source.count(":math:`")
+    rendered = soup.select("div.math, span.math")
+    assert len(rendered) == formulas
+    assert all(m.select_one(".katex") for m in rendered)
+    assert not soup.select(".math-error, .katex-error")
+    # The legacy fragments directive keeps its three fragments.
+    assert len(soup.select("li.fragment")) == 3
+    # Legacy figs/ paths resolve to the project's top-level figs/.
+    images = [img["src"] for img in soup.select("img")]
+    assert len(images) == 3 and all(src.startswith("_images/") for src in images)
+    for src in images:
+        assert (project / "_build" / "slides" / src).stat().st_size > 0
+
+
+def test_every_legacy_snake_case_directive_is_accepted(project):
+    (project / "slides" / "legacy.rst").write_text(
+        "Legacy\n======\n\n"
+        "First\n-----\n\n.. revealjs_slide::\n   :theme: white\n\n"
+        ".. revealjs_section::\n   :data-background-color: #eeeeee\n\n"
+        "Before the break.\n\n.. revealjs_break::\n\nAfter the break.\n\n"
+        ".. revealjs_vertical::\n\n"
+        ".. revealjs_fragments::\n\n   * one\n   * two\n"
+    )
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    soup = deck_html(project, "legacy")
+    assert len(soup.select("li.fragment")) == 2
+    assert soup.find("section", attrs={"data-background-color": "#eeeeee"})
+
+
+def test_index_links_every_deck_by_title(project):
+    for name, title in [("alpha", "First deck"), ("beta", "Second deck")]:
+        (project / "slides" / f"{name}.rst").write_text(f"{title}\n{'=' * len(title)}\n\nHi.\n")
+    assert run_build(project).returncode == 0
+    links = {a.get_text(): a["href"] for a in deck_html(project, "index").select(".deck-index a")}
+    assert links == {"First deck": "alpha.html", "Second deck": "beta.html"}
+    # Dropping in a new deck is all it takes.
+    (project / "slides" / "gamma.rst").write_text("Third deck\n==========\n\nHi.\n")
+    assert run_build(project).returncode == 0
+    links = {a.get_text() for a in deck_html(project, "index").select(".deck-index a")}
+    assert links == {"First deck", "Second deck", "Third deck"}
+
+
+GOOD = "Deck\n====\n\nSlide\n-----\n\nSome text.\n"
+BROKEN = {
+    "unknown directive": ("\n.. no-such-directive::\n\n   body\n", 9, "Unknown directive type"),
+    "missing image": ("\n.. image:: figs/none/missing.png\n", 9, "image file not readable"),
+    "math error": ("\n.. math::\n\n   \\frac{1}{\n", 9, "KaTeX parse error"),
+    "bad list indentation": ("\n* one\n   * two\n  * three\n", 11, "unexpected unindent"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(BROKEN))
+def test_broken_deck_fails_with_file_line_and_keeps_last_good_output(project, fault):
+    deck = project / "slides" / "deck.rst"
+    deck.write_text(GOOD)
+    assert run_build(project).returncode == 0
+    published = project / "_build" / "slides" / "deck.html"
+    good_html = published.read_bytes()
+
+    snippet, line, message = BROKEN[fault]
+    deck.write_text(GOOD + snippet)
+    result = run_build(project)
+    assert result.returncode != 0
+    located = [ln for ln in result.stderr.splitlines() if f"slides/deck.rst:{line}:" in ln]
+    assert located and any(message in ln for ln in located), result.stderr
+    assert "build FAILED" in result.stderr
+    assert published.read_bytes() == good_html
+
+
+def test_math_error_on_inline_role_names_its_line(project):
+    (project / "slides" / "deck.rst").write_text(GOOD + "\nInline :math:`\\sqrt{x` here.\n")
+    result = run_build(project)
+    assert result.returncode != 0
+    assert re.search(r"slides/deck\.rst:9: .*math: KaTeX parse error", result.stderr), result.stderr
+
+
+def test_every_problem_is_listed_not_just_the_first(project):
+    (project / "slides" / "deck.rst").write_text(
+        GOOD + "\n.. math::\n\n   \\frac{1}{\n\n.. image:: nope.png\n"
+    )
+    result = run_build(project)
+    assert result.returncode != 0
+    assert "deck.rst:9:" in result.stderr and "deck.rst:13:" in result.stderr, result.stderr
