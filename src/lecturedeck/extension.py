@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx_revealjs.utils import get_internal_static_path
+
+from lecturedeck import cellrun
 
 STATIC = Path(__file__).with_name("static")
 
@@ -67,7 +70,7 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.revealjs_static_path = [*paths, str(STATIC), internal]
     if not config.html_favicon:
         config.html_favicon = str(STATIC / "favicon.svg")
-    for css in ("katex/katex.min.css", "lecturedeck.css"):
+    for css in ("katex/katex.min.css", "pygments.css", "lecturedeck.css"):
         if css not in config.revealjs_css_files:
             config.revealjs_css_files.append(css)
 
@@ -101,15 +104,30 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
     if app.builder.name == "revealjs":
         for rel in PYODIDE_FILES:
             _copy_if_changed(modules / rel, static / rel)
+        # What live cells import in the browser: the cell runner and the lecture package.
         pkg_dir = package_dir(app.config.lecturedeck_package)
-        for src in sorted(pkg_dir.glob("*.py")):
-            _copy_if_changed(src, static / "py" / pkg_dir.name / src.name)
+        files = {"cellrun.py": Path(cellrun.__file__)}
+        files.update({f"{pkg_dir.name}/{p.name}": p for p in sorted(pkg_dir.glob("*.py"))})
+        for rel, src in files.items():
+            _copy_if_changed(src, static / "py" / rel)
+        manifest = json.dumps({"files": sorted(files)}, indent=1) + "\n"
+        target = static / "py" / "manifest.json"
+        if not target.exists() or target.read_text() != manifest:
+            target.write_text(manifest)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
-    from lecturedeck import deckindex, legacy, mathrender
+    from lecturedeck import deckindex, legacy, livecode, mathrender, quiz
 
+    # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
+    # to serial reading (and warns, which a strict build turns into an error). Its
+    # directives only create nodes and keep no state in the environment; the one piece
+    # of state it has (the current slide's config) lives in the builder and is used
+    # while writing, one document at a time per process. Reading in parallel is safe.
+    revealjs = app.extensions.get("sphinx_revealjs")
+    if revealjs is not None:
+        revealjs.parallel_read_safe = True
     for name, default in DEFAULTS.items():
         app.add_config_value(name, default, "env")
     app.add_config_value("lecturedeck_source_hash", _source_hash(), "env")
@@ -119,4 +137,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     legacy.setup(app)
     mathrender.setup(app)
     deckindex.setup(app)
+    livecode.setup(app)
+    quiz.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,260 @@
+"""``make bench``: our edit loop measured against plain sphinx-revealjs, in one run.
+
+Both builds run on the same machine, on the same RST, in throwaway copies under
+``_build/bench/``:
+
+* ours: ``python -m lecturedeck.build`` (what ``make slides`` runs), figures included;
+* baseline: ``python -m sphinx build -b revealjs`` with only ``sphinx_revealjs``
+  configured (so our directives are unknown to it; it reports them and builds on).
+
+Steps: cold build, no-op rebuild, a one-slide text edit, a one-module edit of
+``lecture_code`` (for the baseline, a .py edit changes nothing it reads, so this
+is its no-op), then the same on a course of 30 copies of the deck (ours with
+parallel workers), then the deck's first paint in Chromium and the bytes the
+first slide transfers. Every figure is the median of several runs; the table
+gives the ratio ours / baseline, and ``_build/bench.json`` keeps every sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+COURSE_SIZE = 30
+DECK = "module4_4"
+BASELINE_CONF = """\
+# Plain sphinx-revealjs: the baseline the benchmark compares against.
+project = "baseline"
+extensions = ["sphinx_revealjs"]
+revealjs_style_theme = "white"
+"""
+TARGETS = {  # seconds, from the issue that asked for this benchmark
+    "noop": 0.5,
+    "slide_edit": 1.5,
+    "course_cold": 20.0,
+    "course_noop": 0.5,
+    "course_edit": 1.5,
+    "first_paint": 0.4,
+}
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Run ``cmd`` and return its wall time; fail loudly if it fails."""
+    t0 = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
+    return took
+
+
+class Project:
+    """A throwaway copy of the project (``ours``) or a plain sphinx-revealjs folder."""
+
+    def __init__(self, root: Path, where: Path, ours: bool, decks: int, jobs: int) -> None:
+        self.root, self.where, self.ours, self.decks, self.jobs = root, where, ours, decks, jobs
+
+    def make(self) -> None:
+        """Lay out a fresh copy: sources only, nothing built."""
+        shutil.rmtree(self.where, ignore_errors=True)
+        slides = self.where / "slides"
+        slides.mkdir(parents=True)
+        deck = (self.root / "slides" / f"{DECK}.rst").read_text()
+        names = [DECK] if self.decks == 1 else [f"{DECK}_{i:02d}" for i in range(self.decks)]
+        for name in names:
+            (slides / f"{name}.rst").write_text(deck)
+        shutil.copy2(self.root / "slides" / "index.rst", slides / "index.rst")
+        if self.ours:
+            for name in ("conf.py", "package-lock.json"):
+                shutil.copy2(self.root / name, self.where / name)
+            shutil.copytree(self.root / "scripts", self.where / "scripts")
+            shutil.copytree(self.root / "src" / "lecture_code", self.where / "src" / "lecture_code")
+            (self.where / "node_modules").symlink_to(self.root / "node_modules")
+        else:
+            (self.where / "conf.py").write_text(BASELINE_CONF)
+            # Same figures as ours, made by our build, so the baseline copies the same images.
+            shutil.copytree(self.root / "figs", slides / "figs")
+
+    def env(self) -> dict[str, str]:
+        """Our build imports this copy's lecture_code, so a module edit is seen."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(self.where / "src")
+        env["JOBS"] = str(self.jobs)
+        return env
+
+    def build(self) -> float:
+        """One build as a user runs it; returns wall seconds."""
+        if self.ours:
+            cmd = [sys.executable, "-m", "lecturedeck.build", "--root", str(self.where)]
+            cmd += ["--jobs", str(self.jobs)]
+        else:
+            cmd = [sys.executable, "-m", "sphinx", "build", "-b", "revealjs", "-q"]
+            if self.jobs > 1:
+                cmd += ["-j", str(self.jobs)]
+            cmd += ["slides", "_build/slides"]
+        return _run(cmd, self.where, self.env())
+
+    def clean(self) -> None:
+        """Remove every build output (and our generated figures)."""
+        shutil.rmtree(self.where / "_build", ignore_errors=True)
+        if self.ours:
+            shutil.rmtree(self.where / "figs", ignore_errors=True)
+
+    def edit_slide(self, n: int) -> None:
+        """Change one sentence of one slide of the first deck."""
+        deck = sorted((self.where / "slides").glob(f"{DECK}*.rst"))[0]
+        original = (self.root / "slides" / f"{DECK}.rst").read_text()
+        marker = "Simplest `max` function."
+        assert marker in original, f"bench: the deck no longer says {marker!r}; pick another"
+        deck.write_text(original.replace(marker, f"Simplest `max` function (edit {n}).", 1))
+
+    def edit_module(self, n: int) -> None:
+        """Change one lecture_code module (a comment) as an instructor's fix would."""
+        if not self.ours:
+            (self.where / "helper.py").write_text(f"# edit {n}\n")  # nothing reads it
+            return
+        module = self.where / "src" / "lecture_code" / "gates.py"
+        module.write_text(module.read_text() + f"\n# edit {n}\n")
+
+
+def median_of(runs: int, prepare: Callable[[int], None], step: Callable[[], float]) -> list[float]:
+    """``runs`` samples of ``step``, each after ``prepare(i)``."""
+    samples = []
+    for i in range(runs):
+        prepare(i)
+        samples.append(step())
+    return samples
+
+
+def measure_builds(p: Project, runs: int, module_edit: bool = True) -> dict[str, list[float]]:
+    """Cold, no-op, slide-edit and module-edit samples for one project."""
+    p.make()
+    out: dict[str, list[float]] = {}
+    out["cold"] = median_of(runs, lambda i: p.clean(), p.build)
+    out["noop"] = median_of(runs, lambda i: None, p.build)
+    out["slide_edit"] = median_of(runs, lambda i: p.edit_slide(i + 1), p.build)
+    if module_edit:
+        out["module_edit"] = median_of(runs, lambda i: p.edit_module(i + 1), p.build)
+    return out
+
+
+def measure_paint(root: Path, folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
+    """First paint (ms to the first slide ready, with math and fonts) and its bytes."""
+    from lecturedeck.browser import chromium, serve
+
+    paint, sizes = [], []
+    with serve(folder) as url, chromium() as browser:
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            # Offline, as in a lecture hall: anything not on the local server is refused.
+            page.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort()
+            )
+            page.goto(f"{url}/{deck}.html", wait_until="commit")
+            ready = page.wait_for_function(
+                """() => window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded'
+                        ? performance.now() : false""",
+                polling="raf",
+                timeout=30000,
+            ).json_value()
+            size = page.evaluate(
+                """() => performance.getEntriesByType('navigation')
+                        .concat(performance.getEntriesByType('resource'))
+                        .reduce((n, e) => n + (e.encodedBodySize || 0), 0)"""
+            )
+            paint.append(ready / 1000)
+            sizes.append(size)
+            context.close()
+    return {"first_paint": paint, "first_slide_bytes": sizes}
+
+
+def summarise(ours: dict, base: dict) -> list[dict]:
+    """One row per step: medians, the ratio ours / baseline, and the target."""
+    rows = []
+    for key in ours:
+        o = statistics.median(ours[key])
+        b = statistics.median(base[key]) if key in base else None
+        rows.append(
+            {
+                "step": key,
+                "ours": o,
+                "baseline": b,
+                "ratio": (o / b) if b else None,
+                "target": TARGETS.get(key),
+                "ok": (o <= TARGETS[key]) if key in TARGETS else None,
+            }
+        )
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    """The result table, seconds unless the step says bytes."""
+    print(f"{'step':<22}{'ours':>12}{'baseline':>12}{'ours/base':>11}{'target':>10}  ")
+    for r in rows:
+        in_bytes = "bytes" in r["step"]
+        unit = (lambda v: f"{v / 1000:.0f} kB") if in_bytes else (lambda v: f"{v:.3f} s")
+        base = unit(r["baseline"]) if r["baseline"] is not None else "-"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+        target = "-" if r["target"] is None else f"<= {r['target']}"
+        verdict = {True: "ok", False: "MISSED", None: ""}[r["ok"]]
+        print(f"{r['step']:<22}{unit(r['ours']):>12}{base:>12}{ratio:>11}{target:>10}  {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m lecturedeck.bench [--runs 3] [--course 30]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--runs", type=int, default=3, help="samples per step (median)")
+    parser.add_argument("--course", type=int, default=COURSE_SIZE, help="decks in the course")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="course workers")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    work = root / "_build" / "bench"
+    print(f"bench: {args.runs} runs per step, course of {args.course} decks, {args.jobs} workers")
+
+    ours_single = Project(root, work / "ours", True, 1, 1)
+    base_single = Project(root, work / "baseline", False, 1, 1)
+    from lecturedeck import figures
+
+    if figures.run(root, quiet=True):  # the baseline shows the same figures
+        return 1
+    ours = measure_builds(ours_single, args.runs)
+    base = measure_builds(base_single, args.runs)
+
+    ours_course = Project(root, work / "ours-course", True, args.course, args.jobs)
+    base_course = Project(root, work / "baseline-course", False, args.course, args.jobs)
+    for name, value in measure_builds(ours_course, args.runs, module_edit=False).items():
+        ours[f"course_{name}"] = value
+    for name, value in measure_builds(base_course, args.runs, module_edit=False).items():
+        base[f"course_{name}"] = value
+
+    ours.update(measure_paint(root, work / "ours" / "_build" / "slides", DECK, args.runs + 2))
+    base.update(measure_paint(root, work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
+
+    rows = summarise(ours, base)
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "runs": args.runs,
+        "course_decks": args.course,
+        "rows": rows,
+        "samples": {"ours": ours, "baseline": base},
+    }
+    out = root / "_build" / "bench.json"
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print_table(rows)
+    print(f"bench: wrote {out.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

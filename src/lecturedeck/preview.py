@@ -1,0 +1,51 @@
+"""``make preview``: rebuild on save and reload the open browser (sphinx-autobuild).
+
+Watches ``slides/``, ``scripts/``, ``src/lecture_code/`` and ``conf.py``. Before
+each build the figure runner reruns the stale figure scripts; Sphinx then
+re-reads only the decks whose sources, figures or imported lecture modules
+changed. The preview is served from ``_build/preview`` on 127.0.0.1 only, so a
+broken edit never touches the presentable decks in ``_build/slides``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+WATCH = ["scripts", "src/lecture_code", "conf.py"]
+
+
+def autobuild_args(root: Path, port: int) -> list[str]:
+    """The sphinx-autobuild command line for the project at ``root``."""
+    figures = shlex.join([sys.executable, "-m", "lecturedeck.figures", "--root", str(root)])
+    args = [
+        "-b", "revealjs", "-c", str(root), "-d", str(root / "_build/.doctrees/preview"),
+        "-W", "--keep-going", "-q",
+        str(root / "slides"), str(root / "_build/preview"),
+        "--host", "127.0.0.1", "--port", str(port),
+        "--pre-build", figures,
+        "--re-ignore", r"(\.part$|\.stamps\.json|__pycache__|\.fingerprint$)",
+    ]  # fmt: skip
+    for rel in WATCH:
+        if (root / rel).exists():
+            args += ["--watch", str(root / rel)]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m lecturedeck.preview [--port 8000] [--root DIR]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    from sphinx_autobuild.__main__ import main as autobuild
+
+    print(f"preview: http://127.0.0.1:{args.port}/  (rebuilds on save; Ctrl+C to stop)")
+    autobuild(autobuild_args(args.root.resolve(), args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
