@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -47,14 +48,37 @@ def project(tmp_path: Path, figs_ready: Path) -> Path:
     return dst
 
 
-def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_build(
+    project: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``make slides``' build step on a project copy, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures", *extra],
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
+
+
+def own_lecture_code(project: Path) -> dict[str, str]:
+    """Give a project copy its own lecture_code; return the environment that imports it."""
+    shutil.copytree(ROOT / "src" / "lecture_code", project / "src" / "lecture_code")
+    return {**os.environ, "PYTHONPATH": str(project / "src")}
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder``: its modification time and bytes."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def changed_files(before: dict, after: dict) -> set[str]:
+    """Files added, removed, rewritten or touched between two snapshots."""
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
 
 
 @pytest.fixture(scope="session")

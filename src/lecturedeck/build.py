@@ -13,6 +13,7 @@ own incremental build re-reads only the decks that changed.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import hashlib
 import os
 import shutil
@@ -45,7 +46,11 @@ def fingerprint(root: Path, srcdir: Path) -> str:
 
 
 def publish(stage: Path, out: Path) -> int:
-    """Copy files that differ from ``stage`` into ``out``. Return how many were copied."""
+    """Copy the files of ``stage`` whose content differs into ``out``; return how many.
+
+    A file Sphinx rewrote with the same bytes is left alone, so an unchanged
+    page keeps its modification time and a browser or server sees no change.
+    """
     copied = 0
     for src in stage.rglob("*"):
         if src.is_dir():
@@ -53,7 +58,9 @@ def publish(stage: Path, out: Path) -> int:
         dst = out / src.relative_to(stage)
         if dst.exists():
             s, d = src.stat(), dst.stat()
-            if s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns:
+            if s.st_size == d.st_size and (
+                s.st_mtime_ns == d.st_mtime_ns or filecmp.cmp(src, dst, shallow=False)
+            ):
                 continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         part = dst.with_name(f".{dst.name}.part")

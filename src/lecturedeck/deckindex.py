@@ -1,15 +1,15 @@
 """The ``deck-index`` directive: the course's index page lists every deck.
 
-Dropping an .rst file into ``slides/`` adds a deck: the directive puts every
-other document into a hidden toctree (so none is reported as orphaned) and
-writes a list of links with the decks' titles. The index page is rewritten
-only when a deck is added, removed or retitled.
+Dropping an .rst file into ``slides/`` adds a deck: the directive writes a
+list of links to every other document, with the decks' titles. Decks are
+marked as orphans rather than listed in a toctree, because a toctree makes
+Sphinx rewrite the index page whenever any deck changes; the index page is
+rewritten only when a deck is added, removed or retitled.
 """
 
 from __future__ import annotations
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
@@ -25,21 +25,8 @@ class DeckIndex(SphinxDirective):
     def run(self) -> list[nodes.Node]:  # noqa: D102
         env = self.env
         decks = sorted(d for d in env.found_docs if d != env.docname)
-        toc = addnodes.toctree()
-        toc["parent"] = env.docname
-        toc["entries"] = [(None, d) for d in decks]
-        toc["includefiles"] = decks
-        toc["hidden"] = True
-        toc["glob"] = True
-        toc["maxdepth"] = -1
-        toc["caption"] = None
-        toc["numbered"] = 0
-        toc["titlesonly"] = False
-        toc["includehidden"] = False
         env.glob_toctrees.add(env.docname)  # Sphinx re-reads it when decks come or go
-        wrapper = nodes.compound(classes=["toctree-wrapper"])
-        wrapper += toc
-        return [wrapper, deck_index(decks=decks)]
+        return [deck_index(decks=decks)]
 
 
 def resolve_deck_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -51,6 +38,12 @@ def resolve_deck_index(app: Sphinx, doctree: nodes.document, docname: str) -> No
             ref = nodes.reference("", title, refuri=app.builder.get_relative_uri(docname, deck))
             listing += nodes.list_item("", nodes.paragraph("", "", ref))
         node.replace_self(listing)
+
+
+def mark_orphan(app: Sphinx, doctree: nodes.document) -> None:
+    """Every deck but the index is an orphan: linked from the index, in no toctree."""
+    if app.env.docname != app.config.root_doc:
+        app.env.metadata[app.env.docname]["orphan"] = True
 
 
 def index_outdated(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -66,5 +59,6 @@ def setup(app: Sphinx) -> None:
     """Register the directive and its resolution."""
     app.add_node(deck_index)
     app.add_directive("deck-index", DeckIndex)
+    app.connect("doctree-read", mark_orphan)
     app.connect("doctree-resolved", resolve_deck_index)
     app.connect("env-get-updated", index_outdated)

@@ -65,6 +65,9 @@ def _configure(app: Sphinx, config: Config) -> None:
     # sphinx-revealjs 3.2 appends its own static path when the builder starts, so a
     # pickled environment never matches conf.py and every build re-reads every deck.
     # Add it here, before the comparison, and drop the duplicate in _dedupe_static.
+    # It also adds a key to revealjs_script_conf when it starts: add it first, for the same reason.
+    if isinstance(config.revealjs_script_conf, dict):
+        config.revealjs_script_conf.setdefault("scrollActivationWidth", None)
     internal = str(get_internal_static_path())
     paths = [p for p in config.revealjs_static_path if p != internal]
     config.revealjs_static_path = [*paths, str(STATIC), internal]
