@@ -73,6 +73,7 @@ lint-slides: $(SETUP)
 
 test: $(SETUP)
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory lint-slides
 	@$(MAKE) --no-print-directory slides
 	@$(PY) -m pytest
 

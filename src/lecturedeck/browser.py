@@ -82,3 +82,79 @@ def chromium(**launch: object) -> Iterator[object]:
 def wait_for_deck(page: object) -> None:
     """Wait until reveal.js reports the deck ready."""
     page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=15000)
+
+
+# -- Walking a deck --------------------------------------------------------------------------------
+# Shared by the deck check and the contact sheet: open a deck at its design size, then visit
+# each slide in its final fragment state.
+
+# No transitions or animations, so every measurement and screenshot sees the final state at once.
+STILL_CSS = """
+*, *::before, *::after { transition: none !important; animation: none !important; }
+"""
+
+# JavaScript: go to slide ``i`` (reveal.js order, stacks skipped), show all its fragments, and
+# return its number and title. Used as ``(SHOW_SLIDE_JS)(i)`` inside larger page scripts too.
+SHOW_SLIDE_JS = """(i) => {
+  const slide = Reveal.getSlides()[i];
+  const at = Reveal.getIndices(slide);
+  Reveal.slide(at.h, at.v);
+  while (Reveal.nextFragment()) { /* show every fragment */ }
+  const heading = slide.querySelector('h1, h2, h3, h4');
+  const title = heading ? heading.textContent.replace(/\\s+/g, ' ').trim() : '';
+  return {number: i + 1, title: title};
+}"""
+
+DECK_SKIP = {"genindex.html", "search.html"}
+
+
+def deck_files(folder: Path, names: list[str] | None = None, *, lectures_only: bool = False):
+    """The built decks in ``folder`` (``names`` picks some; ``.html`` optional), sorted.
+
+    ``lectures_only`` leaves out ``index.html``, the course index.
+    """
+    if names:
+        paths = [folder / (n if n.endswith(".html") else f"{n}.html") for n in names]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"no such deck: {', '.join(missing)}; run `make slides`")
+        return paths
+    paths = sorted(p for p in folder.glob("*.html") if p.name not in DECK_SKIP)
+    if lectures_only:
+        paths = [p for p in paths if p.name != "index.html"]
+    return paths
+
+
+def open_deck(page: object, url: str) -> dict:
+    """Load a deck, size the viewport to its configured width and height, and freeze motion.
+
+    Returns ``{"width", "height", "slides"}``: the design size and the number of slides.
+    """
+    page.goto(url, wait_until="load")
+    wait_for_deck(page)
+    page.add_style_tag(content=STILL_CSS)
+    info = page.evaluate(
+        """async () => {
+             await document.fonts.ready;
+             const c = Reveal.getConfig();
+             return {width: c.width, height: c.height, slides: Reveal.getSlides().length};
+           }"""
+    )
+    width, height = info["width"], info["height"]
+    viewport = page.viewport_size or {}
+    sized = isinstance(width, int | float) and isinstance(height, int | float)
+    if sized and (viewport.get("width"), viewport.get("height")) != (width, height):
+        page.set_viewport_size({"width": int(width), "height": int(height)})
+        page.evaluate("Reveal.layout()")
+    return info
+
+
+def show_slide(page: object, index: int) -> dict:
+    """Go to slide ``index`` (0-based) with every fragment shown; return its number and title.
+
+    Returns once any font the slide needs has loaded.
+    """
+    script = (
+        f"async (i) => {{ const s = ({SHOW_SLIDE_JS})(i); await document.fonts.ready; return s; }}"
+    )
+    return page.evaluate(script, index)

@@ -1,0 +1,324 @@
+r"""``make check``: visit every slide of every built deck in Chromium and report what is wrong.
+
+The decks are served on loopback and opened at their configured size (reveal.js ``width`` and
+``height``), each slide shown with all its fragments. Per slide (deck, number, title) it reports:
+
+* ``console``   console errors and uncaught exceptions;
+* ``request``   failed requests, and any request that leaves the local server (blocked, so the
+  check itself never touches the network);
+* ``image``     images that did not load;
+* ``alt``       images with no alt text, or whose alt text is just their file name;
+* ``tex``       raw TeX in the visible text (``\begin{``, ``\frac``, ``\text{`` ...);
+* ``math``      KaTeX or math error elements (``.katex-error``, ``.math-error``);
+* ``overflow``  an element whose box lies outside the slide box;
+* ``text-size`` text rendered smaller than :data:`MIN_TEXT_PX`.
+
+Speaker notes (``aside.notes``), KaTeX's hidden MathML copy and invisible elements are ignored.
+All checks of a slide run in one ``page.evaluate`` call. The table goes to stdout; the exit
+status is 1 when there is any finding.
+
+    python -m lecturedeck.check [--out _build/slides] [deck ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+
+from lecturedeck import browser
+
+# Smallest text the audience can still read: 14 px on the slide as shown on a screen of the
+# deck's design size (1280x720), i.e. about 2% of the slide height; the white theme's body text
+# is 42 px. A font's computed size is multiplied by reveal.js's scale (below 1 at the design
+# size, because of the slide margin) before it is compared with this.
+MIN_TEXT_PX = 14.0
+# Sub-pixel rounding: an element may poke out of the slide box by this much (design px).
+OVERFLOW_TOLERANCE_PX = 1.0
+# Raw TeX that escaped rendering. Matched in visible text only.
+RAW_TEX = (
+    r"\\(?:begin|end)\{"
+    r"|\\(?:d?frac|tfrac|sqrt|text|textbf|mathrm|mathbf|mathbb|mathcal|operatorname)\s*\{"
+    r"|\\(?:left|right|sum|prod|int|cdot|times|leq|geq|neq|infty|partial)\b"
+    r"|\\(?:alpha|beta|gamma|sigma|theta|lambda|mu|pi)\b"
+    r"|\$\$"
+)
+# Console messages that only repeat a request failure, which is reported as such.
+CONSOLE_DUPLICATES = ("Failed to load resource",)
+# Elements whose content is never on screen, or is checked otherwise.
+SKIP_SELECTOR = "aside.notes, .katex-mathml, script, style, template, noscript"
+
+# One slide's checks, in one call: go to the slide, show its fragments, measure.
+SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
+  const info = (__SHOW_SLIDE__)(index);
+  const slide = Reveal.getSlides()[index];
+  await document.fonts.ready;  // a slide shown for the first time may load a new font
+  const images = [...slide.querySelectorAll('img')].filter(i => !i.closest(skip));
+  const pending = images.filter(i => !i.complete);
+  if (pending.length) {
+    await Promise.race([
+      Promise.all(pending.map(i => new Promise(done => {
+        i.addEventListener('load', done, {once: true});
+        i.addEventListener('error', done, {once: true});
+      }))),
+      new Promise(done => setTimeout(done, 5000)),
+    ]);
+    Reveal.layout();
+  }
+  const findings = [];
+  const add = (kind, message) => findings.push({kind, message});
+  const scale = Reveal.getScale();
+  const box = document.querySelector('.reveal .slides').getBoundingClientRect();
+  const visible = {opacityProperty: true, visibilityProperty: true};
+  const describe = el => {
+    let s = el.tagName.toLowerCase();
+    const cls = [...el.classList].filter(
+      c => !['fragment', 'visible', 'current-fragment', 'present'].includes(c)).slice(0, 2);
+    return cls.length ? s + '.' + cls.join('.') : s;
+  };
+  const overflow = [];
+  let smallest = null;
+  const visit = (el, clipped, reported) => {
+    if (el.matches(skip)) return;
+    const style = getComputedStyle(el);
+    if (style.display === 'none') return;
+    const shown = el.checkVisibility(visible);
+    let over = reported;
+    if (shown && !clipped && !reported) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 || r.height > 0) {
+        const out = {left: box.left - r.left, right: r.right - box.right,
+                     top: box.top - r.top, bottom: r.bottom - box.bottom};
+        let side = null, most = tolerance;
+        for (const [k, v] of Object.entries(out)) {
+          if (v / scale > most) { side = k; most = v / scale; }
+        }
+        if (side) {
+          overflow.push(`${describe(el)} by ${Math.round(most)} px at the ${side}`);
+          over = true;
+        }
+      }
+    }
+    if (shown) {
+      for (const n of el.childNodes) {
+        if (n.nodeType === Node.TEXT_NODE && n.textContent.replace(/[\\s\\u200b\\u00a0]/g, '')) {
+          const px = parseFloat(style.fontSize) * scale;
+          if (px < minText && (!smallest || px < smallest.px)) {
+            smallest = {px, what: describe(el), text: n.textContent.trim().slice(0, 40)};
+          }
+          break;
+        }
+      }
+    }
+    const clips = clipped || style.overflowX !== 'visible' || style.overflowY !== 'visible';
+    for (const child of el.children) visit(child, clips, over);
+  };
+  for (const child of slide.children) visit(child, false, false);
+  if (overflow.length) {
+    const more = overflow.length > 3 ? ` (+${overflow.length - 3} more)` : '';
+    add('overflow', 'content outside the slide: ' + overflow.slice(0, 3).join('; ') + more);
+  }
+  if (smallest) {
+    add('text-size', `text at ${smallest.px.toFixed(1)} px (minimum ${minText}) in ` +
+        `${smallest.what}: "${smallest.text}"`);
+  }
+  for (const img of images) {
+    const src = img.getAttribute('src') || '';
+    const shortSrc = src.length > 60 ? src.slice(0, 57) + '...' : src;
+    if (!(img.complete && img.naturalWidth > 0)) add('image', `image did not load: ${shortSrc}`);
+    const alt = (img.getAttribute('alt') || '').trim();
+    const name = src.split(/[\\/?#]/).filter(Boolean).pop() || src;
+    if (!alt) add('alt', `image has no alt text: ${shortSrc}`);
+    else if (alt === src || alt.split('/').pop() === name) {
+      add('alt', `image alt text is only its file name: ${shortSrc}`);
+    }
+  }
+  for (const e of slide.querySelectorAll('.katex-error, .math-error')) {
+    if (e.closest('aside.notes')) continue;
+    const why = (e.getAttribute('title') || e.textContent).trim().replace(/\\s+/g, ' ');
+    add('math', `math error: ${why.slice(0, 100)}`);
+  }
+  // Text as one string: a highlighter may split "\\begin{" over several elements.
+  const text = slide.cloneNode(true);
+  text.querySelectorAll(skip + ', .katex-error, .math-error').forEach(e => e.remove());
+  const flat = text.textContent;
+  const m = new RegExp(tex).exec(flat);
+  if (m) {
+    const around = flat.slice(Math.max(0, m.index - 15), m.index + 35);
+    add('tex', `raw TeX on the slide: "${around.replace(/\\s+/g, ' ').trim()}"`);
+  }
+  const urls = [...slide.querySelectorAll('[src]')].map(e => e.currentSrc || e.src);
+  return {number: info.number, title: info.title, findings, urls};
+}""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem on one slide. ``number`` 0 means the page as a whole (e.g. while loading)."""
+
+    deck: str
+    number: int
+    title: str
+    kind: str
+    message: str
+
+
+class _Watch:
+    """Console errors and requests of one page, tagged with the slide being visited."""
+
+    def __init__(self, page: object, base: str) -> None:
+        self.base = base
+        self.slide: int | None = None
+        self.events: list[tuple[int | None, str, str, str | None]] = []
+        self.blocked: set[str] = set()
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self._add("console", f"uncaught error: {exc}"))
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+
+    def is_local(self, url: str) -> bool:
+        return url.startswith((self.base + "/", "data:", "blob:")) or url == self.base
+
+    def block(self, route: object) -> None:
+        url = route.request.url
+        self.blocked.add(url)
+        self._add("request", f"non-local request (blocked): {url}", url)
+        route.abort("blockedbyclient")
+
+    def _add(self, kind: str, message: str, url: str | None = None) -> None:
+        self.events.append((self.slide, kind, message, url))
+
+    def _console(self, msg: object) -> None:
+        if msg.type == "error" and not msg.text.startswith(CONSOLE_DUPLICATES):
+            self._add("console", f"console error: {msg.text}")
+
+    def _failed(self, request: object) -> None:
+        if request.url not in self.blocked:
+            why = request.failure or "failed"
+            self._add("request", f"request failed ({why}): {self._short(request.url)}", request.url)
+
+    def _response(self, response: object) -> None:
+        if response.status >= 400:
+            url = response.url
+            self._add("request", f"HTTP {response.status}: {self._short(url)}", url)
+
+    def _short(self, url: str) -> str:
+        return url[len(self.base) + 1 :] if url.startswith(self.base + "/") else url
+
+
+def check_deck(browser_: object, base: str, name: str) -> tuple[int, list[Finding]]:
+    """Check one served deck; return its slide count and findings."""
+    context = browser_.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    watch = _Watch(page, base)
+    context.route(lambda url: not watch.is_local(url), watch.block)
+    findings: list[Finding] = []
+    slides: list[dict] = []
+    try:
+        try:
+            info = browser.open_deck(page, f"{base}/{name}")
+        except PlaywrightError as exc:
+            first = str(exc).strip().splitlines()[0]
+            findings.append(
+                Finding(name, 0, "(page load)", "console", f"deck did not start: {first}")
+            )
+            info = {"slides": 0}
+        args = {
+            "minText": MIN_TEXT_PX,
+            "tolerance": OVERFLOW_TOLERANCE_PX,
+            "tex": RAW_TEX,
+            "skip": SKIP_SELECTOR,
+        }
+        for index in range(info["slides"]):
+            watch.slide = index + 1
+            result = page.evaluate(SLIDE_JS, {**args, "index": index})
+            slides.append(result)
+            findings += [
+                Finding(name, result["number"], result["title"], f["kind"], f["message"])
+                for f in result["findings"]
+            ]
+        page.evaluate("0")  # let late events arrive
+    finally:
+        context.close()
+    titles = {s["number"]: s["title"] for s in slides}
+    for slide, kind, message, url in watch.events:
+        # A resource belongs to the slide that uses it: Chromium asks again for a broken
+        # image whenever its slide comes back into reveal.js's view distance.
+        owner = next((s["number"] for s in slides if url and url in s["urls"]), slide)
+        number = owner or 0
+        finding = Finding(name, number, titles.get(number, "(page load)"), kind, message)
+        if finding not in findings:
+            findings.append(finding)
+    findings.sort(key=lambda f: f.number)
+    return len(slides), findings
+
+
+def run(
+    out: Path, decks: list[str] | None = None, *, chromium: object = None
+) -> tuple[int, list[Finding]]:
+    """Check the decks built in ``out``; return the number of slides visited and the findings.
+
+    ``chromium`` is a Playwright ``Browser`` to use; by default one is launched.
+    """
+    paths = browser.deck_files(out, decks)
+    total, findings = 0, []
+    with ExitStack() as stack:
+        base = stack.enter_context(browser.serve(out))
+        chromium = chromium or stack.enter_context(browser.chromium())
+        for path in paths:
+            count, found = check_deck(chromium, base, path.name)
+            total += count
+            findings += found
+    return total, findings
+
+
+def table(findings: list[Finding]) -> str:
+    """The findings as a plain-text table."""
+    rows = [("deck", "slide", "title", "kind", "finding")]
+    for f in findings:
+        title = f.title if len(f.title) <= 30 else f.title[:29] + "\u2026"
+        rows.append((f.deck, str(f.number) if f.number else "-", title, f.kind, f.message))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row[:4], widths, strict=True)]
+        lines.append("  ".join([*cells, row[4]]).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in [*widths, len("finding")]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
+    parser.add_argument("decks", nargs="*", help="deck names (default: every deck in --out)")
+    args = parser.parse_args(argv)
+    if not (args.out / "index.html").is_file() and not args.decks:
+        print(f"check: no decks in {args.out}/; run `make slides` first", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    try:
+        total, findings = run(args.out, args.decks or None)
+    except (FileNotFoundError, browser.BrowserMissing) as exc:
+        print(f"check: {exc}", file=sys.stderr)
+        return 2
+    took = time.perf_counter() - t0
+    decks = len(browser.deck_files(args.out, args.decks or None))
+    if findings:
+        print(table(findings))
+        where = f"{total} slide(s) in {decks} deck(s)"
+        print(f"check: {len(findings)} finding(s) on {where} ({took:.1f} s)")
+        return 1
+    print(f"check: {total} slide(s) in {decks} deck(s), no findings ({took:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

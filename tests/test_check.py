@@ -1,0 +1,184 @@
+"""The deck check in Chromium: it catches every fault planted in a fixture deck, passes a clean
+deck, and the speaker view shows the current slide's notes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from deckfixtures import ROOT, run_build
+
+from lecturedeck import browser, check
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = ROOT / "tests" / "roots" / "check-faults"
+# A real formula that does not parse fails the build, so the fault is planted after it.
+MATH_MARKER = "MATH-ERROR-HERE"
+KATEX_ERROR = (
+    '<span class="katex-error" title="ParseError: KaTeX parse error: '
+    'Undefined control sequence: \\frax" style="color:#cc0000">\\frax{1}{2}</span>'
+)
+_built: dict[str, Path] = {}
+
+
+def build_fixture_decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build tests/roots/check-faults/*.rst once per test run; return the output folder.
+
+    The project copy is made as deckfixtures' ``project`` fixture makes it.
+    """
+    if "out" in _built:
+        return _built["out"]
+    project = tmp_path_factory.mktemp("check-faults") / "project"
+    project.mkdir()
+    for name in ("conf.py", "package-lock.json"):
+        shutil.copy2(ROOT / name, project / name)
+    shutil.copytree(ROOT / "figs", project / "figs")
+    shutil.copytree(ROOT / "scripts", project / "scripts")
+    (project / "node_modules").symlink_to(ROOT / "node_modules")
+    (project / "src").mkdir()
+    (project / "slides").mkdir()
+    shutil.copy2(ROOT / "slides" / "index.rst", project / "slides" / "index.rst")
+    for rst in FIXTURES.glob("*.rst"):
+        shutil.copy2(rst, project / "slides" / rst.name)
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    out = project / "_build" / "slides"
+    faults = out / "faults.html"
+    page = faults.read_text()
+    assert page.count(MATH_MARKER) == 1
+    faults.write_text(page.replace(MATH_MARKER, KATEX_ERROR))
+    _built["out"] = out
+    return out
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory, figs_ready) -> Path:
+    return build_fixture_decks(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fault_report(decks, chromium) -> tuple[int, list[check.Finding]]:
+    return check.run(decks, ["faults"], chromium=chromium)
+
+
+def by_title(findings: list[check.Finding]) -> dict[str, set[str]]:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        kinds[f.title].add(f.kind)
+    return kinds
+
+
+def test_check_passes_a_clean_deck_and_the_index(decks, chromium):
+    total, findings = check.run(decks, ["index", "clean.html"], chromium=chromium)
+    assert findings == []
+    assert total == 1 + 4  # the index is one slide; clean.rst a title slide and 3 more
+
+
+def test_check_catches_each_planted_fault_on_its_slide(fault_report):
+    total, findings = fault_report
+    assert total == 10
+    kinds = by_title(findings)
+    assert kinds["Overflow"] == {"overflow"}
+    assert kinds["Broken image"] == {"image", "request"}
+    assert kinds["Missing alt"] == {"alt"}
+    assert kinds["Math error"] == {"math"}
+    assert kinds["Raw TeX"] == {"tex"}
+    assert kinds["External request"] >= {"request"}
+    assert kinds["Tiny text"] == {"text-size"}
+    assert kinds["Console error"] == {"console"}
+    assert "Fine slide" not in kinds and "Faulty deck" not in kinds
+    assert all(f.deck == "faults.html" and f.number > 0 for f in findings)
+    numbers = {f.title: f.number for f in findings}
+    assert numbers["Overflow"] == 3 and numbers["Console error"] == 10
+
+
+def test_check_reports_external_requests_without_the_network(fault_report):
+    _, findings = fault_report
+    external = [f for f in findings if f.kind == "request" and "example.invalid" in f.message]
+    assert [f.title for f in external] == ["External request"]
+    assert "non-local" in external[0].message
+    broken = [f for f in findings if f.kind == "request" and "no-such-figure" in f.message]
+    assert broken and "404" in broken[0].message
+
+
+def test_check_messages_say_what_is_wrong(fault_report):
+    _, findings = fault_report
+    message = {f.kind: f.message for f in findings}
+    assert "by " in message["overflow"] and "bottom" in message["overflow"]
+    assert "\\frax" in message["math"]
+    assert "\\begin{aligned}" in message["tex"]
+    assert "minimum 14" in message["text-size"] and "footnote" in message["text-size"]
+    assert "planted console error" in message["console"]
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lecturedeck.check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_command_prints_a_table_and_fails_on_findings(decks):
+    result = run_check("--out", str(decks), "faults")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    header, rule, *rows = out.splitlines()
+    assert header.split() == ["deck", "slide", "title", "kind", "finding"]
+    assert any(r.startswith("faults.html") and "Overflow" in r and "overflow" in r for r in rows)
+    assert "finding(s)" in rows[-1]
+
+
+def test_check_command_passes_clean_decks(decks):
+    result = run_check("--out", str(decks), "index")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no findings" in result.stdout
+
+
+def test_check_reads_the_deck_size_from_its_config(decks, chromium):
+    with browser.serve(decks) as base:
+        page = chromium.new_page(viewport={"width": 800, "height": 600})
+        try:
+            info = browser.open_deck(page, f"{base}/clean.html")
+            assert (info["width"], info["height"]) == (1280, 720)
+            assert page.viewport_size == {"width": 1280, "height": 720}
+            shown = browser.show_slide(page, 3)
+            assert shown == {"number": 4, "title": "Fragments"}
+            hidden = page.locator(".present .fragment:not(.visible)").count()
+            assert hidden == 0 and page.locator(".present .fragment.visible").count() == 3
+        finally:
+            page.close()
+
+
+def test_speaker_view_shows_the_current_slides_notes(decks, chromium):
+    with browser.serve(decks) as base:
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/clean.html#/1")
+            browser.wait_for_deck(page)
+            assert page.locator(".present h2").inner_text() == "A formula"
+            with context.expect_page() as popup:
+                page.keyboard.press("s")
+            speaker = popup.value
+            notes = speaker.locator(".speaker-controls-notes .value")
+            notes.filter(has_text="NOTE-SIGMOID").wait_for(timeout=15000)
+            assert "sigma of zero is one half" in notes.inner_text()
+            # The speaker view follows the deck.
+            page.bring_to_front()
+            page.evaluate("Reveal.slide(3, 0)")
+            notes.filter(has_text="NOTE-FRAGMENTS").wait_for(timeout=15000)
+        finally:
+            context.close()
+
+
+def test_real_decks_pass_the_check(built_decks, chromium):
+    total, findings = check.run(built_decks, chromium=chromium)
+    assert total > 27
+    assert findings == [], "\n" + check.table(findings)
