@@ -81,4 +81,4 @@ bench: $(SETUP)
 	@$(PY) -m lecturedeck.bench
 
 clean:
-	rm -rf _build figs
+	rm -rf _build figs site/auto_examples

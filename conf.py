@@ -18,6 +18,7 @@ exclude_patterns = ["_build", ".venv", "node_modules"]
 
 # -- Decks (reveal.js) ---------------------------------------------------------------------------
 revealjs_style_theme = "white"
+pygments_style = "default"  # light, to suit the white theme; code is highlighted at build time
 revealjs_static_path: list[str] = []
 revealjs_css_files: list[str] = []
 revealjs_script_conf = {
@@ -34,3 +35,54 @@ revealjs_script_plugins = [
     {"name": "RevealHighlight", "src": "revealjs/plugin/highlight/highlight.js"},
     {"name": "RevealZoom", "src": "revealjs/plugin/zoom/zoom.js"},
 ]
+
+# -- Companion site (make html) ------------------------------------------------------------------
+# Only with `sphinx-build -t site` (python -m lecturedeck.site). sphinx-gallery runs its examples
+# whenever any builder starts, so it must never be loaded for the deck build (make slides).
+if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
+    import atexit as _atexit
+    import os as _os
+    import shutil as _shutil
+    import sys as _sys
+    import tempfile as _tempfile
+    from pathlib import Path as _Path
+
+    _root = _Path(__file__).resolve().parent
+    _sys.path.insert(0, str(_root / "src"))  # autodoc and the gallery import this lecture_code
+    extensions += [  # noqa: F821 - defined above
+        "sphinx.ext.autodoc",
+        "sphinx.ext.napoleon",
+        "sphinx_gallery.gen_gallery",
+        "lecturedeck.site",
+    ]
+    # The gallery runs the figure scripts; their own figstyle.save() writes go to a scratch
+    # folder, never into figs/ (the gallery shows the figures it captures itself).
+    _gallery_out = _tempfile.mkdtemp(prefix="lecturedeck-gallery-")
+    _atexit.register(_shutil.rmtree, _gallery_out, ignore_errors=True)
+    _os.environ["LECTUREDECK_FIG_OUT"] = _gallery_out
+    sphinx_gallery_conf = {
+        "examples_dirs": "../scripts",  # relative to the source folder, site/
+        "gallery_dirs": "auto_examples",  # the decks link to ../html/auto_examples/index.html
+        "filename_pattern": r"plot_",  # run every plot_*.py
+        "ignore_pattern": r"(__init__|figstyle)\.py",  # the shared style is not an example
+        "download_all_examples": True,  # .py and .ipynb of every example, zipped
+        "reset_modules": ("matplotlib",),  # a fresh matplotlib state for every example,
+        "reset_modules_order": "both",  # before and after it runs
+        "write_computation_times": False,  # no timings: pages change only when figures do
+        "min_reported_time": 3600,
+        "show_signature": False,
+        "within_subsection_order": "FileNameSortKey",
+        "remove_config_comments": True,
+        "first_notebook_cell": (
+            "# Run this notebook in the project's scripts/ folder, with the project installed\n"
+            "# (pip install -e .), so that figstyle and lecture_code can be imported."
+        ),
+    }
+    autodoc_default_options = {"member-order": "bysource"}
+    autodoc_typehints = "description"
+    napoleon_google_docstring = True
+    napoleon_numpy_docstring = False
+    html_title = "Lecture decks: companion site"
+    html_css_files = ["katex/katex.min.css"]  # copied into _static by the lecturedeck extension
+    html_show_sourcelink = False
+    html_theme_options = {"show_powered_by": False}

@@ -1,10 +1,9 @@
 """A short text written for the lecture, to train the bigram stand-in for GPT-3 on."""
 
 TEXT = """
-The network reads the input. The network scores every word. The softmax turns the
-scores into a distribution. The model samples the next word from the distribution.
-The gate mixes the input with the memory. The gate learns which input matters.
-Attention mixes the values. Attention scores every key against the query.
-The query asks a question. The key answers the question. The value carries the answer.
-The model learns the weights. The weights decide the scores. The scores decide the next word.
+A neural network learns from examples. The network learns weights that make the loss small.
+Each layer of the network computes a weighted sum and an activation. The network predicts
+the next word with a softmax over its scores. A network learns slowly when the gradient is
+small, so the network learns faster with ReLU. A trained network predicts well on new examples,
+and the network is then used to sample text one word at a time.
 """

@@ -24,8 +24,6 @@ DEFAULTS: dict[str, object] = {
     "lecturedeck_node_modules": "",
     # Python package whose source live cells may import, served to the browser.
     "lecturedeck_package": "lecture_code",
-    # Link shown on slides that use figures, to the gallery of figure scripts.
-    "lecturedeck_gallery_url": "../html/auto_examples/index.html",
 }
 
 # Files of the npm packages that the decks serve, relative to node_modules.

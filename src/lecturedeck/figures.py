@@ -3,15 +3,23 @@
 Each ``scripts/plot_<name>.py`` names the file it writes in a module constant,
 ``FIGURE = "figs/Graphs/sigmoid.png"``, and does its work in ``main()``.
 
-A script is stale when the SHA-256 of its inputs changed: the script itself,
-the shared style module, and every ``lecture_code`` module it imports
-(followed through imports inside the package). Staleness is decided from the
-stamp file ``figs/.stamps.json`` without importing matplotlib, so a no-op run
-is quick. Stale scripts run in parallel worker processes, each figure with the
-Agg backend and a fresh style. A figure is written to a temporary folder and
-moved into place only when the script succeeded, and only if its bytes changed,
-so a failing script leaves the previous figure untouched and a rerun that
-changes nothing touches nothing.
+A script is stale when the SHA-256 of its inputs changed, or when its figure is
+missing or no longer the one it wrote. Its inputs are the script itself, the
+shared style module, and the ``lecture_code`` modules whose code it runs: the
+modules it imports names from, followed through their own imports inside the
+package. ``from lecture_code import softmax`` counts as an import of the module
+that defines ``softmax`` (found through the package's ``__init__``), not of
+every module ``__init__`` re-exports, so touching one module reruns only the
+scripts that use it. ``__init__.py`` itself runs on every import of the
+package, so it is an input of every script that imports from the package.
+
+Staleness is decided from the stamp file ``figs/.stamps.json`` by reading and
+hashing source files, without importing matplotlib, so a no-op run is quick.
+Stale scripts run in parallel worker processes, each figure with the Agg
+backend and a fresh style. A figure is written to a temporary folder and moved
+into place only when the script succeeded, and only if its bytes changed, so a
+failing script leaves the previous figure untouched and a rerun that changes
+nothing touches nothing.
 """
 
 from __future__ import annotations
@@ -21,18 +29,16 @@ import ast
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
-import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from lecturedeck.deps import code_deps
 
 STAMPS = ".stamps.json"
 STYLE_MODULE = "figstyle"
 PACKAGE = "lecture_code"
+FIGS = "figs"
 OUT_ENV = "LECTUREDECK_FIG_OUT"  # where figstyle.save() writes; set by the runner
 
 
@@ -46,7 +52,7 @@ class Script:
 
     path: Path
     figure: str  # path relative to the project root, e.g. figs/Graphs/sigmoid.png
-    inputs: list[Path]
+    inputs: list[Path] = field(default_factory=list)
 
     def digest(self) -> str:
         """Hash every input's bytes, in a fixed order."""
@@ -56,60 +62,52 @@ class Script:
         return h.hexdigest()
 
 
-def _imports(tree: ast.Module) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{a.name}" for a in node.names)
-    return names
+def _parse(path: Path, root: Path) -> ast.Module:
+    """Parse a Python file; a syntax error becomes a ``file:line:`` FigureError."""
+    try:
+        return ast.parse(path.read_bytes(), str(path))
+    except SyntaxError as exc:
+        rel = os.path.relpath(path, root)
+        raise FigureError(f"{rel}:{exc.lineno or 1}: SyntaxError: {exc.msg}") from None
 
 
-def _package_deps(names: set[str], src: Path) -> set[Path]:
-    """The lecture_code source files that importing ``names`` executes, transitively."""
-    pkg = src / PACKAGE
-    todo = [n for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")]
-    found: set[Path] = set()
-    while todo:
-        parts = todo.pop().split(".")
-        candidates = [pkg.joinpath(*parts[1:]).with_suffix(".py")] if len(parts) > 1 else []
-        candidates.append(pkg / "__init__.py")  # importing a submodule runs the package first
-        for path in candidates:
-            if path.exists() and path not in found:
-                found.add(path)
-                tree = ast.parse(path.read_text(), str(path))
-                rel = {
-                    f"{PACKAGE}.{n.module}" if n.level else n.module
-                    for n in ast.walk(tree)
-                    if isinstance(n, ast.ImportFrom) and n.module
-                }
-                todo.extend(r for r in rel if r and r.startswith(PACKAGE))
-    return found
+def _figure_constant(tree: ast.Module) -> str | None:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "FIGURE" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    return None
 
 
 def discover(root: Path) -> list[Script]:
     """Find the figure scripts under ``root/scripts`` and what each depends on."""
     scripts_dir = root / "scripts"
     style = scripts_dir / f"{STYLE_MODULE}.py"
-    found = []
+    pkg_dir = root / "src" / PACKAGE
+    found: list[Script] = []
+    owners: dict[str, Path] = {}
     for path in sorted(scripts_dir.glob("plot_*.py")):
-        tree = ast.parse(path.read_text(), str(path))
-        figure = next(
-            (
-                n.value.value
-                for n in tree.body
-                if isinstance(n, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "FIGURE" for t in n.targets)
-                and isinstance(n.value, ast.Constant)
-            ),
-            None,
-        )
-        if not isinstance(figure, str):
-            raise FigureError(f"{path.relative_to(root)}:1: no FIGURE = 'figs/...' constant")
-        deps = _package_deps(_imports(tree), root / "src")
-        inputs = [path, *([style] if style.exists() else []), *sorted(deps)]
+        rel = path.relative_to(root)
+        tree = _parse(path, root)
+        figure = _figure_constant(tree)
+        if figure is None:
+            raise FigureError(f"{rel}:1: no FIGURE = 'figs/...' constant")
+        parts = PurePosixPath(figure).parts
+        if parts[0] != FIGS or ".." in parts or len(parts) < 2:
+            raise FigureError(f"{rel}:1: FIGURE must be a path under figs/, got {figure!r}")
+        if figure in owners:
+            raise FigureError(f"{rel}:1: FIGURE {figure} is also written by {owners[figure].name}")
+        owners[figure] = path
+        try:
+            used = code_deps(tree, pkg_dir)
+        except SyntaxError as exc:
+            where = os.path.relpath(exc.filename or path, root)
+            raise FigureError(f"{where}:{exc.lineno or 1}: SyntaxError: {exc.msg}") from None
+        inputs = [path, *([style] if style.exists() else []), *sorted(used)]
         found.append(Script(path, figure, inputs))
     return found
 
@@ -130,13 +128,31 @@ def _file_hash(path: Path) -> str | None:
 
 def stale(root: Path, scripts: list[Script]) -> list[Script]:
     """The scripts whose inputs changed, or whose figure is missing or was edited."""
-    stamps = _load_stamps(root / "figs")
+    stamps = _load_stamps(root / FIGS)
     out = []
     for s in scripts:
         stamp = stamps.get(s.path.name, {})
         if stamp.get("inputs") != s.digest() or stamp.get("figure") != _file_hash(root / s.figure):
             out.append(s)
     return out
+
+
+def _where(exc: BaseException, script: str, root: str) -> str:
+    """``scripts/plot_x.py:12``, plus where inside other code it was raised, if elsewhere."""
+    import traceback
+
+    rel = os.path.relpath(script, root)
+    if isinstance(exc, SyntaxError) and exc.filename == script:
+        return f"{rel}:{exc.lineno or 1}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if f.filename == script]
+    where = f"{rel}:{own[-1].lineno if own else 1}"
+    if frames and own and frames[-1] is not own[-1]:
+        last = frames[-1]
+        inner = os.path.relpath(last.filename, root) if last.filename.startswith(root) else None
+        if inner:
+            where += f" (raised at {inner}:{last.lineno})"
+    return where
 
 
 def _run_one(root: str, script: str, figure: str, tmp: str) -> str | None:
@@ -147,25 +163,31 @@ def _run_one(root: str, script: str, figure: str, tmp: str) -> str | None:
     import matplotlib.pyplot as plt
 
     os.environ[OUT_ENV] = tmp
-    scripts_dir = str(Path(script).parent)
-    if scripts_dir not in sys.path:
-        sys.path.insert(0, scripts_dir)
+    # The project's own lecture_code and figstyle, whatever else is installed or was
+    # imported before this worker was forked.
+    for folder, top in ((Path(root) / "src", PACKAGE), (Path(script).parent, STYLE_MODULE)):
+        if not (folder / top).exists() and not (folder / f"{top}.py").exists():
+            continue
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+        for name, module in list(sys.modules.items()):
+            if name == top or name.startswith(top + "."):
+                if not str(getattr(module, "__file__", "")).startswith(str(folder) + os.sep):
+                    del sys.modules[name]
     plt.close("all")
     matplotlib.rcdefaults()
-    rel = os.path.relpath(script, root)
     try:
         import runpy
 
         runpy.run_path(script, run_name="__main__")
     except BaseException as exc:  # noqa: BLE001 - any failure of a user script is reported
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == script]
-        line = frames[-1].lineno if frames else 1
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        return f"{rel}:{line}: {type(exc).__name__}: {detail}".rstrip(": ")
+        return f"{_where(exc, script, root)}: {type(exc).__name__}: {detail}".rstrip(": ")
     finally:
         plt.close("all")
-    if not (Path(tmp) / figure).exists():
-        return f"{rel}:1: wrote no file: expected {figure} (call figstyle.save)"
+    if not (Path(tmp) / figure).is_file():
+        rel = os.path.relpath(script, root)
+        return f"{rel}:1: wrote no file: expected {figure} (call figstyle.save(fig, FIGURE))"
     return None
 
 
@@ -176,9 +198,16 @@ def _install(root: Path, tmp: Path, figure: str) -> bool:
         return False
     old.parent.mkdir(parents=True, exist_ok=True)
     part = old.with_name(f".{old.name}.part")
-    shutil.copyfile(new, part)
+    part.write_bytes(new.read_bytes())
     os.replace(part, old)
     return True
+
+
+def _write_stamps(figs: Path, stamps: dict[str, dict[str, str]]) -> None:
+    figs.mkdir(parents=True, exist_ok=True)
+    part = figs / (STAMPS + ".part")
+    part.write_text(json.dumps(stamps, indent=1, sort_keys=True) + "\n")
+    os.replace(part, figs / STAMPS)
 
 
 def run(root: Path, force: bool = False, jobs: int | None = None, quiet: bool = False) -> int:
@@ -189,9 +218,17 @@ def run(root: Path, force: bool = False, jobs: int | None = None, quiet: bool = 
         if not quiet:
             print(f"figures: {len(scripts)} up to date")
         return 0
+
+    import tempfile
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
     t0 = time.perf_counter()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    stamps = _load_stamps(root / "figs")
+    figs = root / FIGS
+    stamps = _load_stamps(figs)
+    # Hash the inputs before running: an edit made during the run makes the script stale again.
+    digests = {s.path.name: s.digest() for s in todo}
     failures = []
     with tempfile.TemporaryDirectory(prefix="figs-") as tmp:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -199,21 +236,24 @@ def run(root: Path, force: bool = False, jobs: int | None = None, quiet: bool = 
                 (s, pool.submit(_run_one, str(root), str(s.path), s.figure, tmp)) for s in todo
             ]
             for s, fut in futures:
-                error = fut.result()
+                try:
+                    error = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. the worker process died
+                    rel = s.path.relative_to(root)
+                    error = f"{rel}:1: the worker running it died: {type(exc).__name__}: {exc}"
                 if error:
                     failures.append(error)
+                    stamps.pop(s.path.name, None)  # rerun it next time, whatever changed
                     continue
                 changed = _install(root, Path(tmp), s.figure)
                 stamps[s.path.name] = {
-                    "inputs": s.digest(),
+                    "inputs": digests[s.path.name],
                     "figure": _file_hash(root / s.figure) or "",
                 }
                 if not quiet:
                     print(f"figures: {s.figure} {'written' if changed else 'unchanged'}")
-    (root / "figs").mkdir(exist_ok=True)
-    part = root / "figs" / (STAMPS + ".part")
-    part.write_text(json.dumps(stamps, indent=1, sort_keys=True) + "\n")
-    os.replace(part, root / "figs" / STAMPS)
+    known = {s.path.name for s in scripts}
+    _write_stamps(figs, {k: v for k, v in stamps.items() if k in known})
     for error in failures:
         print(error, file=sys.stderr)
     if not quiet:

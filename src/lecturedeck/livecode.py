@@ -33,7 +33,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from lecturedeck import cellrun
-from lecturedeck.deps import imported_names, package_deps
+from lecturedeck.deps import code_deps
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,14 @@ def visit_lecture_source(self, node: lecture_source) -> None:
     raise nodes.SkipNode
 
 
+def note_package_deps(directive: SphinxDirective, tree: ast.AST) -> None:
+    """Record the lecture package's files that ``tree`` runs as the document's dependencies."""
+    spec = importlib.util.find_spec(directive.config.lecturedeck_package)
+    if spec and spec.origin:
+        for path in code_deps(tree, Path(spec.origin).parent):
+            directive.env.note_dependency(str(path))
+
+
 class live_cell(nodes.General, nodes.Element):
     """An editable code cell with its build-time output."""
 
@@ -129,11 +137,7 @@ class LiveCode(SphinxDirective):
             tree = ast.parse(source)
         except SyntaxError:
             tree = ast.Module(body=[], type_ignores=[])
-        package = self.config.lecturedeck_package
-        pkg_file = importlib.util.find_spec(package)
-        if pkg_file and pkg_file.origin:
-            for path in package_deps(imported_names(tree), Path(pkg_file.origin).parent):
-                self.env.note_dependency(str(path))
+        note_package_deps(self, tree)
         node = live_cell(source=source, output=output, rows=self.options.get("rows"))
         self.set_source_info(node)
         return [node]
@@ -163,9 +167,7 @@ def setup(app: Sphinx) -> None:
     html_visit = (visit_live_cell, None)
     app.add_node(live_cell, html=html_visit, revealjs=html_visit, dirrevealjs=html_visit)
     source_visit = (visit_lecture_source, None)
-    app.add_node(
-        lecture_source, html=source_visit, revealjs=source_visit, dirrevealjs=source_visit
-    )
+    app.add_node(lecture_source, html=source_visit, revealjs=source_visit, dirrevealjs=source_visit)
     app.add_directive("lecture-source", LectureSource)
     app.add_directive("live-code", LiveCode)
     app.add_js_file("livecode.js")

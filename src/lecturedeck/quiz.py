@@ -28,13 +28,12 @@ import importlib
 import importlib.util
 import math
 import re
-from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck.deps import package_deps
+from lecturedeck.livecode import note_package_deps
 
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -97,14 +96,12 @@ class Quiz(SphinxDirective):
     def _evaluate(self, expression: str) -> object:
         package = self.config.lecturedeck_package
         module = importlib.import_module(package)
-        scope = {"math": math}
-        scope.update({n: getattr(module, n) for n in getattr(module, "__all__", dir(module))})
+        public = {n: getattr(module, n) for n in getattr(module, "__all__", dir(module))}
+        scope = {"math": math, **public}
         tree = ast.parse(expression, mode="eval")
-        used = {f"{package}.{n.id}" for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        spec = importlib.util.find_spec(package)
-        if spec and spec.origin:
-            for path in package_deps(used, Path(spec.origin).parent):
-                self.env.note_dependency(str(path))
+        used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public.keys())
+        if used:  # the names the key takes from the package, as if imported from it
+            note_package_deps(self, ast.parse(f"from {package} import {', '.join(used)}"))
         return eval(compile(tree, "<answer>", "eval"), scope)  # noqa: S307 - the deck's own code
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
