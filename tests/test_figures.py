@@ -133,7 +133,8 @@ def runtime_dependencies(script: Path) -> set[str]:
                 todo.append(module.__name__)
             for alias in node.names:
                 obj = getattr(module, alias.name)
-                todo.append(obj.__name__ if inspect.ismodule(obj) else obj.__module__)
+                origin = getattr(obj, "__module__", None) or module.__name__  # constants: here
+                todo.append(obj.__name__ if inspect.ismodule(obj) else origin)
         elif isinstance(node, ast.Import):
             todo += [a.name for a in node.names if a.name.split(".")[0] == PACKAGE]
     seen: set[str] = set()
