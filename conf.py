@@ -32,7 +32,6 @@ revealjs_script_conf = {
 }
 revealjs_script_plugins = [
     {"name": "RevealNotes", "src": "revealjs/plugin/notes/notes.js"},
-    {"name": "RevealHighlight", "src": "revealjs/plugin/highlight/highlight.js"},
     {"name": "RevealZoom", "src": "revealjs/plugin/zoom/zoom.js"},
 ]
 

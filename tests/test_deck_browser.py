@@ -14,8 +14,11 @@ DECK = "module4_4.html"
 
 def visit_every_slide(page) -> int:
     total = page.evaluate("Reveal.getTotalSlides()")
-    for _ in range(total):
-        page.evaluate("Reveal.next()")
+    for index in range(total):
+        page.evaluate(
+            "i => { const at = Reveal.getIndices(Reveal.getSlides()[i]); Reveal.slide(at.h, at.v); }",
+            index,
+        )
     return total
 
 
@@ -36,6 +39,8 @@ def test_deck_has_every_seed_slide_and_all_images_load(deck_page):
         wanted = title.strip().replace("Altenative", "Alternative")
         assert wanted in titles[position:], f"{wanted!r} missing or out of order"
         position = titles.index(wanted, position) + 1
+    # Images load lazily as their slides come near; after visiting every slide, all have.
+    page.wait_for_function("[...document.images].every(i => i.src && i.complete)")
     images = page.eval_on_selector_all(
         "img", "imgs => imgs.map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}))"
     )

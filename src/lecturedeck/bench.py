@@ -97,7 +97,7 @@ class Project:
             cmd = [sys.executable, "-m", "lecturedeck.build", "--root", str(self.where)]
             cmd += ["--jobs", str(self.jobs)]
         else:
-            cmd = [sys.executable, "-m", "sphinx", "build", "-b", "revealjs", "-q"]
+            cmd = [sys.executable, "-m", "sphinx", "build", "-b", "revealjs", "-c", ".", "-q"]
             if self.jobs > 1:
                 cmd += ["-j", str(self.jobs)]
             cmd += ["slides", "_build/slides"]

@@ -46,6 +46,8 @@ def chromium_path() -> str:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: a deck is a few dozen small requests
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 

@@ -14,6 +14,7 @@ every import of the package, so it is always among the files.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 
@@ -126,12 +127,21 @@ def package_imports(tree: ast.AST, package: str, module: str = "", is_package: b
                 yield target, [a.name for a in node.names]
 
 
+@functools.lru_cache(maxsize=4)
+def _package(pkg_dir: Path, stamp: tuple) -> PackageDeps:
+    """One reader per package state: a build asks many times and parses each file once."""
+    return PackageDeps(pkg_dir)
+
+
 def code_deps(tree: ast.AST, pkg_dir: Path) -> set[Path]:
     """The files of the package at ``pkg_dir`` that running ``tree`` would run.
 
     Raises SyntaxError, naming the file, if a package file does not parse.
     """
-    deps = PackageDeps(pkg_dir)
+    stamp = tuple(
+        (p, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(pkg_dir.rglob("*.py"))
+    )
+    deps = _package(pkg_dir, stamp)
     found: set[Path] = set()
     for module, names in package_imports(tree, pkg_dir.name):
         found |= deps.resolve(module, names)

@@ -94,6 +94,27 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
+# Fonts the first slide of almost any deck needs: preloaded, they download while the page is
+# parsed instead of after its first layout has discovered them (about 100 ms sooner here).
+PRELOAD_FONTS = [
+    "revealjs/dist/theme/fonts/source-sans-pro/source-sans-pro-regular.woff",
+    "revealjs/dist/theme/fonts/source-sans-pro/source-sans-pro-semibold.woff",
+    "katex/fonts/KaTeX_Main-Regular.woff2",
+    "katex/fonts/KaTeX_Math-Italic.woff2",
+]
+
+
+def _preload_fonts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.builder.name != "revealjs" or app.config.revealjs_style_theme != "white":
+        return
+    links = "".join(
+        f'<link rel="preload" href="{context["pathto"]("_static/" + font, 1)}" as="font" '
+        f'type="font/{font.rsplit(".", 1)[1]}" crossorigin>\n'
+        for font in PRELOAD_FONTS
+    )
+    context["metatags"] = context.get("metatags", "") + links
+
+
 def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
     """Copy KaTeX, Pyodide and the lecture package into the build's _static folder."""
     if exception is not None or app.builder.format != "html":
@@ -120,6 +141,7 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
     from lecturedeck import deckindex, legacy, livecode, mathrender, quiz
+    from lecturedeck.writer import DeckTranslator
 
     # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
     # to serial reading (and warns, which a strict build turns into an error). Its
@@ -135,6 +157,8 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("config-inited", _configure, priority=900)
     app.connect("builder-inited", _dedupe_static)
     app.connect("build-finished", _publish_assets)
+    app.connect("html-page-context", _preload_fonts)
+    app.set_translator("revealjs", DeckTranslator, override=True)
     legacy.setup(app)
     mathrender.setup(app)
     deckindex.setup(app)

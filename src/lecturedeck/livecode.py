@@ -170,4 +170,4 @@ def setup(app: Sphinx) -> None:
     app.add_node(lecture_source, html=source_visit, revealjs=source_visit, dirrevealjs=source_visit)
     app.add_directive("lecture-source", LectureSource)
     app.add_directive("live-code", LiveCode)
-    app.add_js_file("livecode.js")
+    app.add_js_file("livecode.js", defer="defer")

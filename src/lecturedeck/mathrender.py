@@ -55,14 +55,40 @@ def to_katex(latex: str) -> list[str]:
 class KatexProcess:
     """One long-lived ``node`` process running KaTeX, started on first use.
 
-    Sphinx may fork reader processes; each process starts its own renderer.
+    Rendered formulas are kept in a cache file beside Sphinx's doctrees, keyed by
+    the KaTeX version, so an edit that touches no formula starts no ``node`` at
+    all. Sphinx may fork reader processes; each starts its own renderer.
     """
 
-    def __init__(self, katex_dir: Path) -> None:
+    def __init__(self, katex_dir: Path, cache_file: Path) -> None:
         self.katex_dir = katex_dir
+        self.cache_file = cache_file
         self._proc: subprocess.Popen[str] | None = None
         self._pid = -1
-        self._cache: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+        self._version = self._katex_version()
+        self._cache: dict[str, list[str | None]] = {}
+        self._dirty = False
+        try:
+            stored = json.loads(cache_file.read_text())
+            if stored.get("katex") == self._version:
+                self._cache = stored["formulas"]
+        except (OSError, ValueError, KeyError):
+            pass
+
+    def _katex_version(self) -> str:
+        try:
+            return json.loads((self.katex_dir / "package.json").read_text())["version"]
+        except (OSError, ValueError, KeyError):
+            return "missing"
+
+    def save(self) -> None:
+        """Write the cache file if this process rendered anything new."""
+        if self._dirty:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            part = self.cache_file.with_suffix(".part")
+            part.write_text(json.dumps({"katex": self._version, "formulas": self._cache}))
+            os.replace(part, self.cache_file)
+            self._dirty = False
 
     def _start(self) -> subprocess.Popen[str]:
         if self._proc is None or self._pid != os.getpid() or self._proc.poll() is not None:
@@ -82,15 +108,17 @@ class KatexProcess:
 
     def render(self, tex: str, display: bool) -> tuple[str | None, str | None]:
         """Return ``(html, None)``, or ``(None, error message)``."""
-        key = (tex, display)
+        key = f"{int(display)}:{tex}"
         if key not in self._cache:
             proc = self._start()
             assert proc.stdin and proc.stdout
             proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
             proc.stdin.flush()
             reply = json.loads(proc.stdout.readline())
-            self._cache[key] = (reply.get("html"), reply.get("error"))
-        return self._cache[key]
+            self._cache[key] = [reply.get("html"), reply.get("error")]
+            self._dirty = True
+        html, error = self._cache[key]
+        return html, error
 
     def close(self) -> None:
         """Stop the node process, if this process started one."""
@@ -106,7 +134,8 @@ _katex: KatexProcess | None = None
 def _renderer(app: Sphinx) -> KatexProcess:
     global _katex
     if _katex is None:
-        _katex = KatexProcess(Path(app.config.lecturedeck_node_modules) / "katex")
+        modules = Path(app.config.lecturedeck_node_modules)
+        _katex = KatexProcess(modules / "katex", Path(app.doctreedir) / "katex-cache.json")
     return _katex
 
 
@@ -148,9 +177,12 @@ def visit_math_block(self, node: nodes.math_block) -> None:
 
 
 def stop_renderer(app: Sphinx, exception: Exception | None) -> None:
-    """Stop the KaTeX process at the end of the build."""
+    """Stop the KaTeX process at the end of the build, and keep what it rendered."""
+    global _katex
     if _katex is not None:
         _katex.close()
+        _katex.save()
+        _katex = None
 
 
 def setup(app: Sphinx) -> None:

@@ -156,4 +156,4 @@ def setup(app: Sphinx) -> None:
     visit = (visit_quiz_option, depart_quiz_option)
     app.add_node(quiz_option, html=visit, revealjs=visit, dirrevealjs=visit)
     app.add_directive("quiz", Quiz)
-    app.add_js_file("quiz.js")
+    app.add_js_file("quiz.js", defer="defer")
