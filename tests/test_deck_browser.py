@@ -16,7 +16,7 @@ def visit_every_slide(page) -> int:
     total = page.evaluate("Reveal.getTotalSlides()")
     for index in range(total):
         page.evaluate(
-            "i => { const at = Reveal.getIndices(Reveal.getSlides()[i]); Reveal.slide(at.h, at.v); }",
+            "i => { const s = Reveal.getIndices(Reveal.getSlides()[i]); Reveal.slide(s.h, s.v); }",
             index,
         )
     return total
