@@ -32,11 +32,13 @@ def built_decks(figs_ready: Path) -> Path:
     return ROOT / "_build" / "slides"
 
 
-@pytest.fixture()
-def project(tmp_path: Path, figs_ready: Path) -> Path:
-    """A throwaway copy of the project with an empty slides/ folder and the real figures."""
-    dst = tmp_path / "project"
-    dst.mkdir()
+def make_project(dst: Path) -> Path:
+    """Lay out a throwaway copy of the project at ``dst``.
+
+    It has the real figures and no deck but the index; ``lecture_code`` is the installed
+    one (see :func:`own_lecture_code`).
+    """
+    dst.mkdir(parents=True)
     for name in ("conf.py", "package-lock.json"):
         shutil.copy2(ROOT / name, dst / name)
     shutil.copytree(ROOT / "figs", dst / "figs")
@@ -46,6 +48,12 @@ def project(tmp_path: Path, figs_ready: Path) -> Path:
     (dst / "slides").mkdir()
     shutil.copy2(ROOT / "slides" / "index.rst", dst / "slides" / "index.rst")
     return dst
+
+
+@pytest.fixture()
+def project(tmp_path: Path, figs_ready: Path) -> Path:
+    """A throwaway copy of the project with an empty slides/ folder and the real figures."""
+    return make_project(tmp_path / "project")
 
 
 def run_build(

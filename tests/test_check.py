@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from deckfixtures import ROOT, run_build
+from deckfixtures import ROOT, make_project, run_build
 
 from lecturedeck import browser, check
 
@@ -33,16 +33,7 @@ def build_fixture_decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     if "out" in _built:
         return _built["out"]
-    project = tmp_path_factory.mktemp("check-faults") / "project"
-    project.mkdir()
-    for name in ("conf.py", "package-lock.json"):
-        shutil.copy2(ROOT / name, project / name)
-    shutil.copytree(ROOT / "figs", project / "figs")
-    shutil.copytree(ROOT / "scripts", project / "scripts")
-    (project / "node_modules").symlink_to(ROOT / "node_modules")
-    (project / "src").mkdir()
-    (project / "slides").mkdir()
-    shutil.copy2(ROOT / "slides" / "index.rst", project / "slides" / "index.rst")
+    project = make_project(tmp_path_factory.mktemp("check-faults") / "project")
     for rst in FIXTURES.glob("*.rst"):
         shutil.copy2(rst, project / "slides" / rst.name)
     result = run_build(project)

@@ -98,6 +98,28 @@ def chromium(offline: bool = False, **launch: object) -> Iterator[object]:
             browser.close()
 
 
+@contextmanager
+def deck_session(out: Path, browser: object | None = None) -> Iterator[tuple[str, object]]:
+    """Serve the built decks in ``out`` and yield ``(base URL, Browser)``.
+
+    ``browser`` is a Playwright ``Browser`` to reuse; by default one is launched.
+    """
+    with serve(out) as base:
+        if browser is not None:
+            yield base, browser
+        else:
+            with chromium() as launched:
+                yield base, launched
+
+
+def missing_decks(tool: str, out: Path, decks: list[str]) -> bool:
+    """Say so, and return True, when ``out`` holds no built decks to work on."""
+    if not (out / "index.html").is_file() and not decks:
+        print(f"{tool}: no decks in {out}/; run `make slides` first", file=sys.stderr)
+        return True
+    return False
+
+
 def wait_for_deck(page: object) -> None:
     """Wait until reveal.js reports the deck ready."""
     page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=15000)

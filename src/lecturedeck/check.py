@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,9 +267,7 @@ def run(
     """
     paths = browser.deck_files(out, decks)
     total, findings = 0, []
-    with ExitStack() as stack:
-        base = stack.enter_context(browser.serve(out))
-        chromium = chromium or stack.enter_context(browser.chromium())
+    with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             count, found = check_deck(chromium, base, path.name)
             total += count
@@ -300,8 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
     parser.add_argument("decks", nargs="*", help="deck names (default: every deck in --out)")
     args = parser.parse_args(argv)
-    if not (args.out / "index.html").is_file() and not args.decks:
-        print(f"check: no decks in {args.out}/; run `make slides` first", file=sys.stderr)
+    if browser.missing_decks("check", args.out, args.decks):
         return 2
     t0 = time.perf_counter()
     try:

@@ -17,7 +17,6 @@ import math
 import os
 import sys
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 from lecturedeck import browser
@@ -92,9 +91,7 @@ def run(
     """
     paths = browser.deck_files(out, decks, lectures_only=not decks)
     written = []
-    with ExitStack() as stack:
-        base = stack.enter_context(browser.serve(out))
-        chromium = chromium or stack.enter_context(browser.chromium())
+    with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             t0 = time.perf_counter()
             shots = shoot(chromium, f"{base}/{path.name}")
@@ -119,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contact", type=Path, default=Path("_build/contact"), help="sheets")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
-    if not (args.out / "index.html").is_file() and not args.decks:
-        print(f"contact: no decks in {args.out}/; run `make slides` first", file=sys.stderr)
+    if browser.missing_decks("contact", args.out, args.decks):
         return 2
     try:
         written = run(args.out, args.contact, args.decks or None)

@@ -24,7 +24,6 @@ import argparse
 import os
 import sys
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 from lecturedeck import browser
@@ -87,9 +86,7 @@ def run(
     """
     paths = browser.deck_files(out, decks, lectures_only=not decks)
     written = []
-    with ExitStack() as stack:
-        base = stack.enter_context(browser.serve(out))
-        chromium = chromium or stack.enter_context(browser.chromium())
+    with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             t0 = time.perf_counter()
             target = pdf_dir / f"{path.stem}.pdf"
@@ -108,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf", type=Path, default=Path("_build/pdf"), help="where PDFs go")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
-    if not (args.out / "index.html").is_file() and not args.decks:
-        print(f"pdf: no decks in {args.out}/; run `make slides` first", file=sys.stderr)
+    if browser.missing_decks("pdf", args.out, args.decks):
         return 2
     try:
         written = run(args.out, args.pdf, args.decks or None, notes=args.notes)
