@@ -6,10 +6,16 @@ Build time (inside Sphinx; everything registered in :func:`lecturedeck.extension
 * :mod:`lecturedeck.mathrender` KaTeX prerendering, math errors as build errors
 * :mod:`lecturedeck.deckindex`  the course index that lists every deck
 * :mod:`lecturedeck.livecode`   ``lecture-source`` and ``live-code`` directives
+  (cells run through :mod:`lecturedeck.cellrun`, in CPython and in Pyodide)
 * :mod:`lecturedeck.quiz`       the ``quiz`` directive with computed answer keys
+* :mod:`lecturedeck.writer`     the deck translator: lazy images, build-time highlighting
 
-Command line (called by the Makefile's verbs): :mod:`lecturedeck.build` (decks),
-:mod:`lecturedeck.figures` (figures), and the browser tools on :mod:`lecturedeck.browser`.
+Command line (called by the Makefile's verbs): :mod:`lecturedeck.build` (``make slides``),
+:mod:`lecturedeck.figures` (``make figs``), :mod:`lecturedeck.site` (``make html``),
+:mod:`lecturedeck.preview`, :mod:`lecturedeck.lint`, and the browser tools on
+:mod:`lecturedeck.browser`: :mod:`~lecturedeck.check`, :mod:`~lecturedeck.pdf`,
+:mod:`~lecturedeck.contact` and :mod:`~lecturedeck.bench`. :mod:`lecturedeck.deps` reads
+which lecture modules a piece of code uses, for the figure runner and the directives.
 
 This module stays free of heavy imports, so that a no-op ``make slides`` is quick.
 """
