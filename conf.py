@@ -14,7 +14,6 @@ extensions = [
     "lecturedeck",
 ]
 html_math_renderer = "lecturedeck"  # KaTeX, prerendered at build time; no math script loads
-exclude_patterns = ["_build", ".venv", "node_modules"]
 
 # -- Decks (reveal.js) ---------------------------------------------------------------------------
 revealjs_style_theme = "white"

@@ -14,7 +14,7 @@ from lecturedeck import browser, figures
 from lecturedeck.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
-# The instructor's draft, byte for byte as it was handed over (../shared/seed/module-4.4.rst).
+# The instructor's draft of Module 4.4, byte for byte as it was handed over.
 SEED = ROOT / "tests" / "data" / "module-4.4.seed.rst"
 
 

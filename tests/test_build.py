@@ -111,3 +111,48 @@ def test_every_problem_is_listed_not_just_the_first(project):
     result = run_build(project)
     assert result.returncode != 0
     assert "deck.rst:9:" in result.stderr and "deck.rst:13:" in result.stderr, result.stderr
+
+
+def test_a_failed_build_fails_again_until_the_deck_is_fixed(project):
+    deck = project / "slides" / "deck.rst"
+    deck.write_text(GOOD)
+    assert run_build(project).returncode == 0
+    published = project / "_build" / "slides" / "deck.html"
+    good_html = published.read_bytes()
+    deck.write_text(GOOD + BROKEN["math error"][0])
+    for _ in range(2):  # rebuilding with nothing changed must not publish the broken deck
+        result = run_build(project)
+        assert result.returncode != 0
+        assert "slides/deck.rst:9:" in result.stderr and "KaTeX parse error" in result.stderr
+        assert published.read_bytes() == good_html
+    deck.write_text(GOOD.replace("Some text.", "Fixed."))
+    assert run_build(project).returncode == 0
+    assert "Fixed." in published.read_text()
+
+
+def test_a_removed_deck_leaves_the_published_decks(project):
+    for name in ("keep", "drop"):
+        title = name.title()
+        (project / "slides" / f"{name}.rst").write_text(f"{title}\n{'=' * len(title)}\n\nHi.\n")
+    assert run_build(project).returncode == 0
+    out = project / "_build" / "slides"
+    assert (out / "drop.html").exists()
+    (project / "slides" / "drop.rst").unlink()
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "drop.html").exists()
+    assert (out / "keep.html").exists()
+    links = {a["href"] for a in deck_html(project, "index").select(".deck-index a")}
+    assert links == {"keep.html"}
+
+
+def test_every_content_slide_has_speaker_notes_of_two_to_four_sentences(built_decks):
+    soup = BeautifulSoup((built_decks / "module4_4.html").read_text(), "html.parser")
+    slides = [s for s in soup.select("section") if not s.find("section", recursive=False)]
+    assert len(slides) >= 27
+    for slide in slides:
+        title = slide.find(["h1", "h2"]).get_text(strip=True)
+        notes = slide.find("aside", class_="notes", recursive=False)
+        assert notes is not None, f"slide {title!r} has no speaker notes"
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", notes.get_text(" ", strip=True)) if s]
+        assert 2 <= len(sentences) <= 4, f"slide {title!r}: {len(sentences)} sentences of notes"

@@ -207,3 +207,14 @@ def test_from_file_the_cell_keeps_its_build_output_and_says_why(chromium, built_
     assert "make present" in cell.locator(".live-note").inner_text()
     assert cell.locator(".live-run").is_disabled()
     page.close()
+
+
+def test_a_cell_in_an_included_file_is_reported_at_that_file(project):
+    (project / "slides" / "part.rsti").write_text(
+        "Included slide\n--------------\n\n.. live-code::\n\n   x = 1\n   1 / 0\n"
+    )
+    deck(project, "Before the include.\n\n.. include:: part.rsti\n")
+    result = run_build(project)
+    assert result.returncode != 0
+    assert "slides/part.rsti:7: " in result.stderr, result.stderr
+    assert "ZeroDivisionError" in result.stderr

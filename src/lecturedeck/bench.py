@@ -131,7 +131,7 @@ class Project:
         module.write_text(module.read_text() + f"\n# edit {n}\n")
 
 
-def median_of(runs: int, prepare: Callable[[int], None], step: Callable[[], float]) -> list[float]:
+def samples_of(runs: int, prepare: Callable[[int], None], step: Callable[[], float]) -> list[float]:
     """``runs`` samples of ``step``, each after ``prepare(i)``."""
     samples = []
     for i in range(runs):
@@ -144,15 +144,15 @@ def measure_builds(p: Project, runs: int, module_edit: bool = True) -> dict[str,
     """Cold, no-op, slide-edit and module-edit samples for one project."""
     p.make()
     out: dict[str, list[float]] = {}
-    out["cold"] = median_of(runs, lambda i: p.clean(), p.build)
-    out["noop"] = median_of(runs, lambda i: None, p.build)
-    out["slide_edit"] = median_of(runs, lambda i: p.edit_slide(i + 1), p.build)
+    out["cold"] = samples_of(runs, lambda i: p.clean(), p.build)
+    out["noop"] = samples_of(runs, lambda i: None, p.build)
+    out["slide_edit"] = samples_of(runs, lambda i: p.edit_slide(i + 1), p.build)
     if module_edit:
-        out["module_edit"] = median_of(runs, lambda i: p.edit_module(i + 1), p.build)
+        out["module_edit"] = samples_of(runs, lambda i: p.edit_module(i + 1), p.build)
     return out
 
 
-def measure_paint(root: Path, folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
+def measure_paint(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
     """First paint (ms to the first slide ready, with math and fonts) and its bytes."""
     from lecturedeck.browser import chromium, serve
 
@@ -277,10 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in measure_builds(base_course, args.runs, module_edit=False).items():
         base[f"course_{name}"] = value
 
-    ours.update(measure_paint(root, work / "ours" / "_build" / "slides", DECK, args.runs + 2))
+    ours.update(measure_paint(work / "ours" / "_build" / "slides", DECK, args.runs + 2))
     ours.update(measure_live(work / "ours" / "_build" / "slides", DECK, args.runs))
     ours.update(measure_figs(ours_single, args.runs + 2))
-    base.update(measure_paint(root, work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
+    base.update(measure_paint(work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
 
     rows = summarise(ours, base)
     report = {

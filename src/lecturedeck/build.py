@@ -27,8 +27,10 @@ SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 
 
 def fingerprint(root: Path, srcdir: Path) -> str:
-    """Digest of the names, sizes and mtimes of every input file."""
-    h = hashlib.sha256()
+    """Digest of the names, sizes and mtimes of every input file, and of the builders' versions."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(f"{version('sphinx')} {version('sphinx-revealjs')}".encode())
     tops = [root / p for p in INPUTS if p != "slides"] + [srcdir]
     for top in tops:
         if top.is_file():
@@ -43,6 +45,23 @@ def fingerprint(root: Path, srcdir: Path) -> str:
             st = p.stat()
             h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def docnames(srcdir: Path) -> set[str]:
+    """The documents of a source folder, as Sphinx names them (``module4_4``, ``index``)."""
+    return {p.relative_to(srcdir).with_suffix("").as_posix() for p in srcdir.rglob("*.rst")}
+
+
+def prune(folder: Path, names: set[str]) -> list[str]:
+    """Delete the pages of decks that no longer exist; return their names."""
+    gone = []
+    for page in folder.rglob("*.html"):
+        rel = page.relative_to(folder)
+        if rel.parts[0].startswith("_") or rel.with_suffix("").as_posix() in names:
+            continue
+        page.unlink()
+        gone.append(rel.as_posix())
+    return gone
 
 
 def publish(stage: Path, out: Path) -> int:
@@ -70,11 +89,16 @@ def publish(stage: Path, out: Path) -> int:
     return copied
 
 
+def doctrees_dir(root: Path, builder: str, srcdir: Path) -> Path:
+    """Where Sphinx keeps its environment and doctrees for one builder and source folder."""
+    return root / "_build" / ".doctrees" / f"{builder}-{srcdir.name}"
+
+
 def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str) -> int:
     """Run Sphinx in this process; return its exit status."""
     from sphinx.cmd.build import build_main
 
-    doctrees = root / "_build" / ".doctrees" / f"{builder}-{srcdir.name}"
+    doctrees = doctrees_dir(root, builder, srcdir)
     args = ["-b", builder, "-c", str(root), "-d", str(doctrees), "-W", "--keep-going", "-q"]
     if jobs != "1":
         args += ["-j", jobs]
@@ -106,23 +130,32 @@ def build(
     stage = root / "_build" / ".stage" / out.name
     stamp = stage.with_suffix(".fingerprint")
     current = fingerprint(root, srcdir)
-    if not force and out.exists() and stamp.exists() and stamp.read_text() == current:
+    names = docnames(srcdir)
+    published = all((out / f"{name}.html").exists() for name in names)
+    if not force and published and stamp.exists() and stamp.read_text() == current:
         print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {out.relative_to(root)}/")
         return 0
     stamp.unlink(missing_ok=True)
     status = sphinx_build(root, srcdir, "revealjs", stage, jobs)
     if status != 0:
+        # Sphinx saved an environment that holds the broken decks as read: the next build
+        # would not read them again, so it would report nothing and publish them. Without
+        # the environment, the next build reads every deck and reports the problems again.
+        (doctrees_dir(root, "revealjs", srcdir) / "environment.pickle").unlink(missing_ok=True)
         print(
             f"slides: build FAILED; the problems are listed above as file:line. "
             f"{out.relative_to(root)}/ still holds the last good decks.",
             file=sys.stderr,
         )
         return 1
+    prune(stage, names)
+    removed = prune(out, names)
     copied = publish(stage, out)
     stamp.write_text(current)
-    decks = sorted(p.name for p in out.glob("*.html") if p.name not in {"genindex.html"})
     took = time.perf_counter() - t0
-    print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(decks)} page(s)")
+    print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(names)} page(s)")
+    for page in removed:
+        print(f"  removed {out.relative_to(root)}/{page}: its source is gone")
     print(f"  open:    {out.relative_to(root)}/index.html (math, figures; no live code)")
     print("  present: make present, then http://127.0.0.1:8000/ (live code, speaker view: S)")
     return 0

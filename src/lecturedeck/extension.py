@@ -12,7 +12,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx_revealjs.utils import get_internal_static_path
 
-from lecturedeck import cellrun
+from lecturedeck import cellrun, mathrender
 
 STATIC = Path(__file__).with_name("static")
 
@@ -69,6 +69,10 @@ def _configure(app: Sphinx, config: Config) -> None:
     internal = str(get_internal_static_path())
     paths = [p for p in config.revealjs_static_path if p != internal]
     config.revealjs_static_path = [*paths, str(STATIC), internal]
+    # Formulas are rendered when a deck is read: a new KaTeX must re-read every deck.
+    config.lecturedeck_katex_version = mathrender.katex_version(
+        Path(config.lecturedeck_node_modules) / "katex"
+    )
     if not config.html_favicon:
         config.html_favicon = str(STATIC / "favicon.svg")
     for css in ("katex/katex.min.css", "pygments.css", "lecturedeck.css"):
@@ -151,7 +155,7 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
-    from lecturedeck import deckindex, legacy, livecode, mathrender, quiz
+    from lecturedeck import deckindex, legacy, livecode, quiz
     from lecturedeck.writer import DeckTranslator
 
     # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
@@ -165,6 +169,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     for name, default in DEFAULTS.items():
         app.add_config_value(name, default, "env")
     app.add_config_value("lecturedeck_source_hash", _source_hash(), "env")
+    app.add_config_value("lecturedeck_katex_version", "", "env")
     app.connect("config-inited", _configure, priority=900)
     app.connect("builder-inited", _dedupe_static)
     app.connect("build-finished", _publish_assets)

@@ -122,14 +122,17 @@ class LiveCode(SphinxDirective):
             raise self.error("live-code: the cell is empty")
         try:
             output = cellrun.run_cell(source)
-        except BaseException as exc:  # noqa: BLE001 - any failure of a cell fails the build
-            line = self.content_offset + cellrun.error_line(exc)
+        except (Exception, SystemExit) as exc:  # any failure of a cell fails the build
+            # The cell's line in its own file, which may be an included one.
+            source, line = self.state_machine.get_source_and_line(
+                self.content_offset + cellrun.error_line(exc)
+            )
             detail = str(exc).splitlines()[0] if str(exc) else ""
             logger.warning(
                 "live-code: %s: %s",
                 type(exc).__name__,
                 detail,
-                location=(self.env.docname, line),
+                location=f"{source}:{line}",
                 type="livecode",
             )
             output = ""
@@ -170,4 +173,9 @@ def setup(app: Sphinx) -> None:
     app.add_node(lecture_source, html=source_visit, revealjs=source_visit, dirrevealjs=source_visit)
     app.add_directive("lecture-source", LectureSource)
     app.add_directive("live-code", LiveCode)
-    app.add_js_file("livecode.js", defer="defer")
+    app.connect("builder-inited", _add_script)
+
+
+def _add_script(app: Sphinx) -> None:
+    if app.builder.name == "revealjs":  # cells run in decks only; the site shows no cells
+        app.add_js_file("livecode.js", defer="defer")

@@ -12,10 +12,12 @@ translates them first (``eqnarray*`` becomes ``aligned``, and a bare block of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import subprocess
+from html import escape
 from pathlib import Path
 
 from docutils import nodes
@@ -56,8 +58,10 @@ class KatexProcess:
     """One long-lived ``node`` process running KaTeX, started on first use.
 
     Rendered formulas are kept in a cache file beside Sphinx's doctrees, keyed by
-    the KaTeX version, so an edit that touches no formula starts no ``node`` at
-    all. Sphinx may fork reader processes; each starts its own renderer.
+    the KaTeX version and the renderer script, so an edit that touches no formula
+    starts no ``node`` at all. Sphinx may fork reader processes: each starts its
+    own renderer and leaves what it rendered in a shard file, which the main
+    process merges into the cache when the build ends.
     """
 
     def __init__(self, katex_dir: Path, cache_file: Path) -> None:
@@ -65,29 +69,44 @@ class KatexProcess:
         self.cache_file = cache_file
         self._proc: subprocess.Popen[str] | None = None
         self._pid = -1
-        self._version = self._katex_version()
+        self._key = f"{katex_version(katex_dir)} {_renderer_hash()}"
         self._cache: dict[str, list[str | None]] = {}
         self._dirty = False
-        try:
-            stored = json.loads(cache_file.read_text())
-            if stored.get("katex") == self._version:
-                self._cache = stored["formulas"]
-        except (OSError, ValueError, KeyError):
-            pass
+        for path in [cache_file, *self._shards()]:
+            self._cache.update(self._load(path))
 
-    def _katex_version(self) -> str:
+    def _shards(self) -> list[Path]:
+        return sorted(self.cache_file.parent.glob(self.cache_file.stem + ".*.json"))
+
+    def _load(self, path: Path) -> dict[str, list[str | None]]:
         try:
-            return json.loads((self.katex_dir / "package.json").read_text())["version"]
-        except (OSError, ValueError, KeyError):
-            return "missing"
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return stored.get("formulas", {}) if stored.get("key") == self._key else {}
 
     def save(self) -> None:
-        """Write the cache file if this process rendered anything new."""
-        if self._dirty:
+        """Keep what this process rendered.
+
+        The main process writes the cache, merging the forked readers' shards; a forked
+        reader writes its own shard.
+        """
+        if os.getpid() != _main_pid:
+            if self._dirty:
+                shard = self.cache_file.with_suffix(f".{os.getpid()}.json")
+                shard.write_text(json.dumps({"key": self._key, "formulas": self._cache}))
+                self._dirty = False
+            return
+        shards = self._shards()
+        for shard in shards:
+            self._cache.update(self._load(shard))
+        if self._dirty or shards:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             part = self.cache_file.with_suffix(".part")
-            part.write_text(json.dumps({"katex": self._version, "formulas": self._cache}))
+            part.write_text(json.dumps({"key": self._key, "formulas": self._cache}))
             os.replace(part, self.cache_file)
+            for shard in shards:
+                shard.unlink(missing_ok=True)
             self._dirty = False
 
     def _start(self) -> subprocess.Popen[str]:
@@ -129,6 +148,19 @@ class KatexProcess:
 
 
 _katex: KatexProcess | None = None
+_main_pid = os.getpid()  # the process Sphinx runs in; set again in setup()
+
+
+def katex_version(katex_dir: Path) -> str:
+    """The installed KaTeX's version, or "missing"."""
+    try:
+        return json.loads((katex_dir / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return "missing"
+
+
+def _renderer_hash() -> str:
+    return hashlib.sha256(RENDERER.read_bytes()).hexdigest()[:16]
 
 
 def _renderer(app: Sphinx) -> KatexProcess:
@@ -155,13 +187,11 @@ def render_math(app: Sphinx, doctree: nodes.document) -> None:
             html, error = katex.render(tex, display)
             if error:
                 logger.warning("math: %s", error, location=node, type="math", subtype="katex")
-                html = f'<span class="math-error">{_escape(tex)}</span>'
+                html = f'<span class="math-error">{escape(tex)}</span>'
             pieces.append(html)
         node[HTML_KEY] = "".join(pieces)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if os.getpid() != _main_pid:  # a forked reader: the main process never sees its cache
+        katex.save()
 
 
 def visit_math(self, node: nodes.math) -> None:
@@ -179,6 +209,8 @@ def visit_math_block(self, node: nodes.math_block) -> None:
 def stop_renderer(app: Sphinx, exception: Exception | None) -> None:
     """Stop the KaTeX process at the end of the build, and keep what it rendered."""
     global _katex
+    if _katex is None and any(Path(app.doctreedir).glob("katex-cache.*.json")):
+        _renderer(app)  # only forked readers rendered: merge their shards
     if _katex is not None:
         _katex.close()
         _katex.save()
@@ -187,6 +219,8 @@ def stop_renderer(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register the prerendering math engine."""
+    global _main_pid
+    _main_pid = os.getpid()
     app.add_html_math_renderer(
         "lecturedeck", inline_renderers=(visit_math, None), block_renderers=(visit_math_block, None)
     )

@@ -26,7 +26,7 @@ def autobuild_args(root: Path, port: int) -> list[str]:
         str(root / "slides"), str(root / "_build/preview"),
         "--host", "127.0.0.1", "--port", str(port),
         "--pre-build", figures,
-        "--re-ignore", r"(\.part$|\.stamps\.json|__pycache__|\.fingerprint$)",
+        "--re-ignore", r"__pycache__",  # importing lecture_code writes these
     ]  # fmt: skip
     for rel in WATCH:
         if (root / rel).exists():

@@ -156,4 +156,9 @@ def setup(app: Sphinx) -> None:
     visit = (visit_quiz_option, depart_quiz_option)
     app.add_node(quiz_option, html=visit, revealjs=visit, dirrevealjs=visit)
     app.add_directive("quiz", Quiz)
-    app.add_js_file("quiz.js", defer="defer")
+    app.connect("builder-inited", _add_script)
+
+
+def _add_script(app: Sphinx) -> None:
+    if app.builder.name == "revealjs":  # quizzes are for the decks
+        app.add_js_file("quiz.js", defer="defer")

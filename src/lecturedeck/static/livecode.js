@@ -17,17 +17,19 @@
     const started = performance.now();
     const { loadPyodide } = await import(STATIC + "pyodide/pyodide.mjs");
     const pyodide = await loadPyodide({ indexURL: STATIC + "pyodide/" });
-    const manifest = await (await fetch(STATIC + "py/manifest.json")).json();
+    // Revalidate: a module fixed during the lecture must not come from the browser's cache.
+    const get = (rel) => fetch(STATIC + rel, { cache: "no-cache" });
+    const manifest = await (await get("py/manifest.json")).json();
     const root = "/home/pyodide/lecturedeck_py";
+    pyodide.FS.mkdirTree(root);
     for (const rel of manifest.files) {
-      const text = await (await fetch(STATIC + "py/" + rel)).text();
+      const text = await (await get("py/" + rel)).text();
       const parts = rel.split("/");
       let dir = root;
       for (const part of parts.slice(0, -1)) {
         dir += "/" + part;
         pyodide.FS.mkdirTree(dir);
       }
-      pyodide.FS.mkdirTree(root);
       pyodide.FS.writeFile(root + "/" + rel, text);
     }
     pyodide.runPython(
@@ -63,7 +65,7 @@
       setStatus(ok ? `Ran in ${ms.toFixed(0)} ms` : "Error (traceback below)", ok ? "done" : "error");
     } catch (err) {
       pyodideReady = null; // let the next Run try loading again
-      setStatus("Python failed to load: " + err.message, "error");
+      setStatus("Python failed to load: " + (err.message || String(err)), "error");
     } finally {
       button.disabled = false;
     }
