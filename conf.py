@@ -18,6 +18,7 @@ html_math_renderer = "lecturedeck"  # KaTeX, prerendered at build time; no math 
 # -- Decks (reveal.js) ---------------------------------------------------------------------------
 revealjs_style_theme = "white"
 pygments_style = "default"  # light, to suit the white theme; code is highlighted at build time
+html_scaled_image_link = False  # a figure on a slide is not a link to its PNG
 revealjs_static_path: list[str] = []
 revealjs_css_files: list[str] = []
 revealjs_script_conf = {

@@ -130,6 +130,11 @@ def _serial_for_few(app: Sphinx, env: object, docnames: list[str]) -> None:
         app.parallel = 1
 
 
+def _add_deck_script(app: Sphinx) -> None:
+    if app.builder.name == "revealjs":
+        app.add_js_file("deck.js", defer="defer")
+
+
 def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
     """Copy KaTeX, Pyodide and the lecture package into the build's _static folder."""
     if exception is not None or app.builder.format != "html":
@@ -175,6 +180,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("build-finished", _publish_assets)
     app.connect("html-page-context", _preload_fonts)
     app.connect("env-before-read-docs", _serial_for_few)
+    app.connect("builder-inited", _add_deck_script)
     app.set_translator("revealjs", DeckTranslator, override=True)
     legacy.setup(app)
     mathrender.setup(app)
