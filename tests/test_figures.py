@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from deckfixtures import ROOT
+from deckfixtures import ROOT, snapshot
 from PIL import Image
 
 from lecturedeck import figures
@@ -43,15 +43,6 @@ def run_figs(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
-
-
-def snapshot(figs: Path) -> dict[str, tuple[int, bytes]]:
-    """Every file under figs/ with its modification time and bytes."""
-    return {
-        str(p.relative_to(figs)): (p.stat().st_mtime_ns, p.read_bytes())
-        for p in sorted(figs.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

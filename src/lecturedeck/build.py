@@ -64,29 +64,32 @@ def prune(folder: Path, names: set[str]) -> list[str]:
     return gone
 
 
-def publish(stage: Path, out: Path) -> int:
-    """Copy the files of ``stage`` whose content differs into ``out``; return how many.
+def copy_if_changed(src: Path, dst: Path) -> bool:
+    """Copy ``src`` to ``dst`` atomically, unless ``dst`` already has the same bytes.
 
-    A file Sphinx rewrote with the same bytes is left alone, so an unchanged
-    page keeps its modification time and a browser or server sees no change.
+    Return whether it copied. A file left alone keeps its modification time, so
+    Sphinx, a browser or a server sees no change.
     """
-    copied = 0
-    for src in stage.rglob("*"):
-        if src.is_dir():
-            continue
-        dst = out / src.relative_to(stage)
-        if dst.exists():
-            s, d = src.stat(), dst.stat()
-            if s.st_size == d.st_size and (
-                s.st_mtime_ns == d.st_mtime_ns or filecmp.cmp(src, dst, shallow=False)
-            ):
-                continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        part = dst.with_name(f".{dst.name}.part")
-        shutil.copy2(src, part)
-        os.replace(part, dst)
-        copied += 1
-    return copied
+    if dst.exists():
+        s, d = src.stat(), dst.stat()
+        if s.st_size == d.st_size and (
+            s.st_mtime_ns == d.st_mtime_ns or filecmp.cmp(src, dst, shallow=False)
+        ):
+            return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    part = dst.with_name(f".{dst.name}.part")
+    shutil.copy2(src, part)
+    os.replace(part, dst)
+    return True
+
+
+def publish(stage: Path, out: Path) -> int:
+    """Copy the files of ``stage`` whose content differs into ``out``; return how many."""
+    return sum(
+        copy_if_changed(src, out / src.relative_to(stage))
+        for src in stage.rglob("*")
+        if not src.is_dir()
+    )
 
 
 def doctrees_dir(root: Path, builder: str, srcdir: Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -13,6 +12,7 @@ from sphinx.config import Config
 from sphinx_revealjs.utils import get_internal_static_path
 
 from lecturedeck import cellrun, mathrender
+from lecturedeck.build import copy_if_changed
 
 STATIC = Path(__file__).with_name("static")
 
@@ -86,16 +86,10 @@ def _dedupe_static(app: Sphinx) -> None:
 
 
 def _copy_if_changed(src: Path, dst: Path) -> None:
-    if src.is_dir():
-        for child in src.iterdir():
-            _copy_if_changed(child, dst / child.name)
-        return
-    if dst.exists():
-        s, d = src.stat(), dst.stat()
-        if s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns:
-            return
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src, dst)
+    """A file, or a folder's files, into the build, each only if it changed."""
+    for path in src.rglob("*") if src.is_dir() else [src]:
+        if path.is_file():
+            copy_if_changed(path, dst / path.relative_to(src) if src.is_dir() else dst)
 
 
 # Fonts the first slide of almost any deck needs: preloaded, they download while the page is

@@ -33,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from lecturedeck.build import copy_if_changed
 from lecturedeck.deps import code_deps
 
 STAMPS = ".stamps.json"
@@ -191,18 +192,6 @@ def _run_one(root: str, script: str, figure: str, tmp: str) -> str | None:
     return None
 
 
-def _install(root: Path, tmp: Path, figure: str) -> bool:
-    """Move a new figure into place if its bytes differ. Return True if it changed."""
-    new, old = tmp / figure, root / figure
-    if old.exists() and old.read_bytes() == new.read_bytes():
-        return False
-    old.parent.mkdir(parents=True, exist_ok=True)
-    part = old.with_name(f".{old.name}.part")
-    part.write_bytes(new.read_bytes())
-    os.replace(part, old)
-    return True
-
-
 def _write_stamps(figs: Path, stamps: dict[str, dict[str, str]]) -> None:
     figs.mkdir(parents=True, exist_ok=True)
     part = figs / (STAMPS + ".part")
@@ -245,7 +234,7 @@ def run(root: Path, force: bool = False, jobs: int | None = None, quiet: bool = 
                     failures.append(error)
                     stamps.pop(s.path.name, None)  # rerun it next time, whatever changed
                     continue
-                changed = _install(root, Path(tmp), s.figure)
+                changed = copy_if_changed(Path(tmp) / s.figure, root / s.figure)
                 stamps[s.path.name] = {
                     "inputs": digests[s.path.name],
                     "figure": _file_hash(root / s.figure) or "",
