@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import filecmp
 import hashlib
+import json
 import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # What a deck build reads, relative to the project root.
@@ -77,9 +80,12 @@ def copy_if_changed(src: Path, dst: Path) -> bool:
         ):
             return False
     dst.parent.mkdir(parents=True, exist_ok=True)
-    part = dst.with_name(f".{dst.name}.part")
-    shutil.copy2(src, part)
-    os.replace(part, dst)
+    part = dst.with_name(f".{dst.name}.{os.getpid()}.part")
+    try:
+        shutil.copy2(src, part)
+        os.replace(part, dst)
+    finally:
+        part.unlink(missing_ok=True)
     return True
 
 
@@ -108,6 +114,58 @@ def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str)
     return build_main([*args, str(srcdir), str(stage)])
 
 
+def state_dir(out: Path) -> Path:
+    """Where the build keeps its staging folder and state, beside the published folder."""
+    return out.parent / ".stage"
+
+
+def _stamp_path(out: Path) -> Path:
+    return state_dir(out) / f"{out.name}.fingerprint"
+
+
+def _unfinished_path(out: Path) -> Path:
+    return state_dir(out) / f"{out.name}.unfinished"
+
+
+def stale_reason(out: Path) -> str | None:
+    """Why the decks in ``out`` are not the build of the current sources; None when they are.
+
+    The browser tools (check, pdf, contact) refuse to work on decks that are not.
+    """
+    if _unfinished_path(out).exists():
+        return (
+            f"the last `make slides` failed or was stopped, so {out}/ holds older decks; "
+            "fix what it listed and run `make slides`"
+        )
+    try:
+        stamp = json.loads(_stamp_path(out).read_text())
+        root, srcdir, digest = Path(stamp["root"]), Path(stamp["src"]), stamp["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{out}/ was not published by `make slides`; run it first"
+    if fingerprint(root, srcdir) != digest:
+        return f"sources changed since {out}/ was built; run `make slides` first"
+    return None
+
+
+@contextmanager
+def build_lock(out: Path, tool: str = "slides") -> Iterator[None]:
+    """Hold the build lock of ``out``: a second build waits for the first, never collides."""
+    import fcntl
+
+    folder = state_dir(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{tool}: another build of {out}/ is running; waiting for it", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build(
     root: Path,
     srcdir: Path,
@@ -118,6 +176,11 @@ def build(
     force: bool = False,
 ) -> int:
     """Build the decks in ``srcdir`` into ``out``. Return a process exit status."""
+    with build_lock(out):
+        return _build(root, srcdir, out, figures=figures, jobs=jobs, force=force)
+
+
+def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, force: bool) -> int:
     t0 = time.perf_counter()
     if figures:
         from lecturedeck import figures as figure_runner
@@ -130,38 +193,69 @@ def build(
         if failed:
             print(f"slides: {failed} figure script(s) failed; decks not built", file=sys.stderr)
             return 1
-    stage = root / "_build" / ".stage" / out.name
-    stamp = stage.with_suffix(".fingerprint")
+    stage = state_dir(out) / out.name
+    stamp = _stamp_path(out)
+    unfinished = _unfinished_path(out)
     current = fingerprint(root, srcdir)
     names = docnames(srcdir)
     published = all((out / f"{name}.html").exists() for name in names)
-    if not force and published and stamp.exists() and stamp.read_text() == current:
-        print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {out.relative_to(root)}/")
+    if not force and published and not unfinished.exists() and _stamp_matches(stamp, current):
+        print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {_show(out, root)}/")
         return 0
+    environment = doctrees_dir(root, "revealjs", srcdir) / "environment.pickle"
+    if unfinished.exists():
+        # The last build failed or was killed (any signal, at any moment). Sphinx may have
+        # saved an environment that holds the broken decks as read: the next build would not
+        # read them again, report nothing and publish them. Without it, every deck is read.
+        environment.unlink(missing_ok=True)
+    # Written before Sphinx can save anything, removed only once the decks are published.
     stamp.unlink(missing_ok=True)
+    _write_atomic(unfinished, f"pid {os.getpid()}\n")
     status = sphinx_build(root, srcdir, "revealjs", stage, jobs)
     if status != 0:
-        # Sphinx saved an environment that holds the broken decks as read: the next build
-        # would not read them again, so it would report nothing and publish them. Without
-        # the environment, the next build reads every deck and reports the problems again.
-        (doctrees_dir(root, "revealjs", srcdir) / "environment.pickle").unlink(missing_ok=True)
+        environment.unlink(missing_ok=True)
         print(
             f"slides: build FAILED; the problems are listed above as file:line. "
-            f"{out.relative_to(root)}/ still holds the last good decks.",
+            f"{_show(out, root)}/ still holds the last good decks.",
             file=sys.stderr,
         )
         return 1
     prune(stage, names)
     removed = prune(out, names)
     copied = publish(stage, out)
-    stamp.write_text(current)
+    _write_atomic(
+        stamp, json.dumps({"root": str(root), "src": str(srcdir), "fingerprint": current})
+    )
+    unfinished.unlink()
     took = time.perf_counter() - t0
     print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(names)} page(s)")
     for page in removed:
-        print(f"  removed {out.relative_to(root)}/{page}: its source is gone")
-    print(f"  open:    {out.relative_to(root)}/index.html (math, figures; no live code)")
+        print(f"  removed {_show(out, root)}/{page}: its source is gone")
+    print(f"  open:    {_show(out, root)}/index.html (math, figures; no live code)")
     print("  present: make present, then http://127.0.0.1:8000/ (live code, speaker view: S)")
     return 0
+
+
+def _show(path: Path, root: Path) -> str:
+    """``path`` relative to the project root where it lies inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _stamp_matches(stamp: Path, current: str) -> bool:
+    try:
+        return json.loads(stamp.read_text()).get("fingerprint") == current
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part.write_text(text)
+    os.replace(part, path)
 
 
 def main(argv: list[str] | None = None) -> int:
