@@ -9,10 +9,26 @@ author = "Course staff"
 copyright = "2026, Course staff"
 
 # -- Extensions ----------------------------------------------------------------------------------
+import sys as _sys  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+_root = _Path(__file__).resolve().parent
+_sys.path.insert(0, str(_root / "src"))  # autodoc and the gallery import this lecture_code
+
 extensions = [
     "sphinx_revealjs",
+    "sphinx.ext.autodoc",  # `.. autofunction:: lecture_code.softmax` on a slide, as on the site
+    "sphinx.ext.napoleon",
     "lecturedeck",
 ]
+autodoc_default_options = {"member-order": "bysource"}
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+# -- Sources -------------------------------------------------------------------------------------
+# Files and folders whose names start with "_" are include-only partials, never decks.
+exclude_patterns = ["_*", "**/_*"]
 html_math_renderer = "lecturedeck"  # KaTeX, prerendered at build time; no math script loads
 
 # -- Decks (reveal.js) ---------------------------------------------------------------------------
@@ -42,15 +58,9 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
     import atexit as _atexit
     import os as _os
     import shutil as _shutil
-    import sys as _sys
     import tempfile as _tempfile
-    from pathlib import Path as _Path
 
-    _root = _Path(__file__).resolve().parent
-    _sys.path.insert(0, str(_root / "src"))  # autodoc and the gallery import this lecture_code
     extensions += [  # noqa: F821 - defined above
-        "sphinx.ext.autodoc",
-        "sphinx.ext.napoleon",
         "sphinx_gallery.gen_gallery",
         "lecturedeck.site",
     ]
@@ -77,10 +87,6 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
             "# (pip install -e .), so that figstyle and lecture_code can be imported."
         ),
     }
-    autodoc_default_options = {"member-order": "bysource"}
-    autodoc_typehints = "description"
-    napoleon_google_docstring = True
-    napoleon_numpy_docstring = False
     html_title = "Lecture decks: companion site"
     html_css_files = ["katex/katex.min.css"]  # copied into _static by the lecturedeck extension
     html_show_sourcelink = False

@@ -73,7 +73,7 @@ def test_index_links_every_deck_by_title(project):
 GOOD = "Deck\n====\n\nSlide\n-----\n\nSome text.\n"
 BROKEN = {
     "unknown directive": ("\n.. no-such-directive::\n\n   body\n", 9, "Unknown directive type"),
-    "missing image": ("\n.. image:: figs/none/missing.png\n", 9, "image file not readable"),
+    "missing image": ("\n.. image:: figs/none/missing.png\n", 9, "image not found"),
     "math error": ("\n.. math::\n\n   \\frac{1}{\n", 9, "KaTeX parse error"),
     "bad list indentation": ("\n* one\n   * two\n  * three\n", 11, "unexpected unindent"),
 }

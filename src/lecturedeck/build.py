@@ -51,8 +51,15 @@ def fingerprint(root: Path, srcdir: Path) -> str:
 
 
 def docnames(srcdir: Path) -> set[str]:
-    """The documents of a source folder, as Sphinx names them (``module4_4``, ``index``)."""
-    return {p.relative_to(srcdir).with_suffix("").as_posix() for p in srcdir.rglob("*.rst")}
+    """The decks of a source folder, as Sphinx names them (``module4_4``, ``index``).
+
+    Files and folders whose names start with ``_`` are include-only partials, not decks.
+    """
+    return {
+        rel.with_suffix("").as_posix()
+        for rel in (p.relative_to(srcdir) for p in srcdir.rglob("*.rst"))
+        if not any(part.startswith("_") for part in rel.parts)
+    }
 
 
 def prune(folder: Path, names: set[str]) -> list[str]:

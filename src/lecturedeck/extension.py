@@ -37,6 +37,26 @@ PYODIDE_FILES = [
 ]
 
 
+# Files Sphinx writes into _static itself, rather than copying them from a folder.
+GENERATED_STATIC = ["pygments.css", "documentation_options.js", "language_data.js"]
+
+
+def static_sources(config: Config) -> list[tuple[str, Path]]:
+    """Where the files of a deck's ``_static/`` come from: ``(prefix under _static, folder)``."""
+    import sphinx
+
+    confdir = Path(config.lecturedeck_root)
+    modules = Path(config.lecturedeck_node_modules)
+    found = [("", confdir / p) for p in [*config.revealjs_static_path, *config.html_static_path]]
+    found += [
+        ("", Path(sphinx.__file__).parent / "themes" / "basic" / "static"),
+        ("katex/", modules / "katex" / "dist"),
+        ("pyodide/", modules / "pyodide"),
+    ]
+    found += [(name, Path(__file__).parent / "static") for name in GENERATED_STATIC]
+    return found
+
+
 def package_dir(name: str) -> Path:
     """The source folder of an importable package, found without importing it."""
     spec = importlib.util.find_spec(name)
@@ -154,7 +174,7 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
-    from lecturedeck import deckindex, legacy, livecode, quiz
+    from lecturedeck import assets, deckindex, legacy, livecode, quiz, strict
     from lecturedeck.writer import DeckTranslator
 
     # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
@@ -176,7 +196,9 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("env-before-read-docs", _serial_for_few)
     app.connect("builder-inited", _add_deck_script)
     app.set_translator("revealjs", DeckTranslator, override=True)
+    strict.setup(app)
     legacy.setup(app)
+    assets.setup(app)
     mathrender.setup(app)
     deckindex.setup(app)
     livecode.setup(app)

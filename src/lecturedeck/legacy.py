@@ -1,23 +1,21 @@
 """Decks written for the earlier toolchain build unchanged.
 
-Two things differ from what sphinx-revealjs 3.x expects:
-
-* directive names: sphinx-revealjs 2.0 renamed ``revealjs_fragments`` to
+* Directive names: sphinx-revealjs 2.0 renamed ``revealjs_fragments`` to
   ``revealjs-fragments`` (and likewise for break, section, slide and vertical).
   The old snake_case names are registered again as aliases.
-* figure paths: the old decks sat next to ``figs/`` and say ``figs/Graphs/x.png``.
-  Decks now live in ``slides/``, so a relative image path that does not exist
-  beside the deck but does exist under the project root is resolved there.
+* Source lines: sphinx-revealjs's section directives (``revealjs-section``,
+  ``revealjs-break``, ``revealjs-vertical``) give their nodes, and the background
+  images they add, no file and line; these give both, so that a missing background
+  image is reported where it is written.
+* Paths: ``figs/...`` image paths of decks that sat beside ``figs/``, and reveal.js 3
+  theme links in raw HTML, are resolved by :mod:`lecturedeck.assets`.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from docutils import nodes
+from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
-from sphinx.transforms import SphinxTransform
 from sphinx_revealjs.directives import (
     RevealjsBreak,
     RevealjsFragments,
@@ -26,33 +24,33 @@ from sphinx_revealjs.directives import (
     RevealjsVertical,
 )
 
-ALIASES = {
-    "revealjs_break": RevealjsBreak,
-    "revealjs_fragments": RevealjsFragments,
-    "revealjs_section": RevealjsSection,
-    "revealjs_slide": RevealjsSlide,
-    "revealjs_vertical": RevealjsVertical,
+DIRECTIVES = {
+    "break": RevealjsBreak,
+    "fragments": RevealjsFragments,
+    "section": RevealjsSection,
+    "slide": RevealjsSlide,
+    "vertical": RevealjsVertical,
 }
 
 
-class ProjectRootImages(SphinxTransform):
-    """Resolve ``figs/...`` image paths of legacy decks against the project root."""
+def located(directive: type[Directive]) -> type[Directive]:
+    """``directive``, whose nodes (and their children) carry the directive's file and line."""
 
-    default_priority = 100
+    def run(self: Directive) -> list[nodes.Node]:
+        result = directive.run(self)
+        source, line = self.state_machine.get_source_and_line(self.lineno)
+        for node in result:
+            for item in node.findall(nodes.Element):
+                if not item.line:
+                    item.source, item.line = source, line
+        return result
 
-    def apply(self, **kwargs) -> None:  # noqa: D102
-        docdir = Path(self.env.doc2path(self.env.docname)).parent
-        root = Path(self.config.lecturedeck_root)
-        for node in self.document.findall(nodes.image):
-            uri = node["uri"]
-            if "://" in uri or uri.startswith(("/", "data:")) or (docdir / uri).exists():
-                continue
-            if (root / uri).exists():
-                node["uri"] = Path(os.path.relpath(root / uri, docdir)).as_posix()
+    return type(directive.__name__, (directive,), {"run": run, "__module__": directive.__module__})
 
 
 def setup(app: Sphinx) -> None:
-    """Register the legacy directive names and the image path transform."""
-    for name, directive in ALIASES.items():
-        app.add_directive(name, directive)
-    app.add_transform(ProjectRootImages)
+    """Register the revealjs directives under both their names, with source lines."""
+    for name, directive in DIRECTIVES.items():
+        cls = located(directive)
+        app.add_directive(f"revealjs-{name}", cls, override=True)
+        app.add_directive(f"revealjs_{name}", cls, override=True)

@@ -1,0 +1,231 @@
+"""What fails a deck build and what only warns, and every problem as one ``file:line:`` line.
+
+The build runs Sphinx with warnings as errors, so that a deck the audience would see broken
+never ships. Two kinds of warning leave what the audience sees intact, and only warn:
+
+* docutils' source-style notes (:data:`STYLE_NOTES`): a title underline or overline shorter
+  than its title. Decks written for older toolchains are full of them, and docutils builds
+  the slide as meant.
+* lecturedeck's own notices (:data:`NOTICES`): media that need the network
+  (``lecturedeck.network``) and outputs over a size limit (``lecturedeck.size``).
+
+They are printed as ``file:line: warning: message`` and not counted. Everything else
+(an unknown directive or role, a missing image or include, a formula KaTeX cannot parse, a
+failing cell, a wrong quiz key, a local asset that does not exist ...) is printed as
+``file:line: error: message`` and fails the build.
+
+No input ever gives a traceback: an exception raised inside a directive becomes that
+directive's error at its line; one raised while reading or writing a document becomes an
+error naming the document.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from pathlib import Path
+
+from docutils import nodes, statemachine
+from docutils.parsers.rst import Directive, DirectiveError, states
+from docutils.utils import SystemMessage
+from sphinx.application import Sphinx
+from sphinx.util import logging as sphinx_logging
+
+logger = sphinx_logging.getLogger(__name__)
+
+# docutils level-2 notes about the source's style, after which the output is what was meant.
+# (A list or block that "ends without a blank line; unexpected unindent" is not among them:
+# the indentation it complains of often nests the slide's text other than the author meant.)
+STYLE_NOTES = re.compile(r"^Title (?:underline|overline) too short")
+# lecturedeck's own warnings that do not fail the build: (type, subtype).
+NOTICES = {("lecturedeck", "network"), ("lecturedeck", "size")}
+
+
+def is_notice(record: logging.LogRecord, text: str) -> bool:
+    """Whether a warning leaves the audience's view intact (printed, never fatal)."""
+    kind = (getattr(record, "type", None), getattr(record, "subtype", None))
+    if kind in NOTICES:
+        return True
+    return (
+        kind[0] == "docutils"
+        and record.levelno == logging.WARNING
+        and bool(STYLE_NOTES.match(text))
+    )
+
+
+def one_line(message: str) -> str:
+    """A warning's text as one line: its first paragraph, and the gist of any traceback."""
+    if "Traceback (most recent call last)" in message:
+        head, _, tail = message.partition("Traceback (most recent call last)")
+        head = head.strip().rstrip(";:").removesuffix("the following exception was raised")
+        last = [ln.strip() for ln in tail.splitlines() if ln.strip()]
+        return f"{head.strip().rstrip(';: ')}: {last[-1] if last else 'an exception'}"
+    paragraph = re.split(r"\n\s*\n", message.strip(), maxsplit=1)[0]
+    return " ".join(ln.strip() for ln in paragraph.splitlines() if ln.strip())
+
+
+def show_location(location: str | None, root: Path) -> str:
+    """``/abs/project/slides/x.rst:12`` as ``slides/x.rst:12`` (relative to the project)."""
+    if not location:
+        return ""
+    path, sep, line = location.rpartition(":") if ":" in location else (location, "", "")
+    if not path or (line and not line.isdigit()):
+        path, sep, line = location, "", ""
+    try:
+        shown = Path(path).resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        shown = path
+    return f"{shown}{sep}{line}" if line else shown
+
+
+class OneLineWarnings(logging.Filter):
+    """Print every warning as one line, and count only those that change the output.
+
+    Installed last on Sphinx's warning handler: by then Sphinx has counted the record and
+    turned its location into ``path:line``.
+    """
+
+    def __init__(self, app: Sphinx, stream: object) -> None:
+        super().__init__()
+        self.app = app
+        self.stream = stream
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        try:
+            message = record.msg % record.args if record.args else str(record.msg)
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        message = re.sub(r" \[[\w.-]+\]$", "", message)  # Sphinx's [type.subtype] suffix
+        text = one_line(message)
+        root = Path(getattr(self.app.config, "lecturedeck_root", "") or self.app.confdir)
+        location = getattr(record, "location", None) or getattr(record, "lecturedeck_where", None)
+        where = show_location(location, root.resolve())
+        if is_notice(record, text):
+            self.app._warncount -= 1  # counted by Sphinx's WarningSuppressor; not an error
+            kind = "warning"
+        else:
+            kind = "error"
+        self.stream.write(f"{where}: {kind}: {text}\n" if where else f"{kind}: {text}\n")
+        return False
+
+
+def _install_filter(app: Sphinx) -> None:
+    for handler in logging.getLogger(sphinx_logging.NAMESPACE).handlers:
+        if isinstance(handler, sphinx_logging.WarningStreamHandler):
+            if not any(isinstance(f, OneLineWarnings) for f in handler.filters):
+                handler.addFilter(OneLineWarnings(app, handler.stream))
+
+
+# -- Exceptions inside directives ------------------------------------------------------------------
+# docutils passes these through directives on purpose: they steer its state machines.
+_PASS_THROUGH = (
+    DirectiveError,
+    SystemMessage,
+    statemachine.TransitionCorrection,
+    statemachine.StateCorrection,
+    statemachine.UnexpectedIndentationError,
+    states.MarkupError,
+    EOFError,
+)
+
+
+def describe(exc: BaseException) -> str:
+    """``KeyError: 'x'``: an exception as one line."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@functools.cache
+def guarded(directive: type[Directive]) -> type[Directive]:
+    """``directive``, with any exception of its ``run()`` turned into its own error."""
+
+    def run(self: Directive) -> list[nodes.Node]:
+        source, line = self.state_machine.get_source_and_line(self.lineno)
+        _running.append(f"{source}:{line}")
+        try:
+            return directive.run(self)
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a directive's failure is the deck's error
+            raise self.error(f"{self.name}: {describe(exc)}") from None
+        finally:
+            _running.pop()
+
+    return type(directive.__name__, (directive,), {"run": run, "__module__": directive.__module__})
+
+
+_run_directive = states.Body.run_directive
+# Where the directives being run are written: a warning logged without a location (autodoc's
+# "failed to import", for one) is reported at the directive that was running when it was made.
+_running: list[str] = []
+_record_factory = logging.getLogRecordFactory()
+
+
+def _located_record(*args: object, **kwargs: object) -> logging.LogRecord:
+    record = _record_factory(*args, **kwargs)
+    if _running:
+        record.lecturedeck_where = _running[-1]
+    return record
+
+
+def _run_guarded_directive(self, directive, match, type_name, option_presets):  # noqa: ANN001, ANN202
+    return _run_directive(self, guarded(directive), match, type_name, option_presets)
+
+
+# -- Exceptions while reading or writing a document ---------------------------------------------
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8: ``not UTF-8: byte 0xff at offset 41 (line 3)``."""
+    line = exc.object[: exc.start].count(b"\n") + 1
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return f"{path}:{line}: not UTF-8: byte 0x{byte} at offset {exc.start}"
+
+
+def _guard_builder(app: Sphinx) -> None:
+    builder = app.builder
+    read_doc, write_doc = builder.read_doc, builder.write_doc
+
+    def guarded_read(docname: str, *, _cache: bool = True) -> None:
+        try:
+            read_doc(docname, _cache=_cache)
+        except Exception as exc:  # noqa: BLE001 - reported at the document, the build goes on
+            path = app.env.doc2path(docname)
+            if isinstance(exc, UnicodeDecodeError):
+                logger.error(not_utf8(path, exc).split(": ", 1)[1], location=(docname, 1))
+            else:
+                logger.error("while reading this deck: %s", describe(exc), location=docname)
+            _stand_in(app, docname, _cache)
+
+    def guarded_write(docname: str, doctree: nodes.document) -> None:
+        try:
+            write_doc(docname, doctree)
+        except Exception as exc:  # noqa: BLE001
+            logger.error("while writing this deck: %s", describe(exc), location=docname)
+
+    builder.read_doc = guarded_read
+    builder.write_doc = guarded_write
+
+
+def _stand_in(app: Sphinx, docname: str, cache: bool) -> None:
+    """A doctree for a deck that could not be read, so that the rest of the build goes on."""
+    import time
+
+    from sphinx.util.docutils import new_document
+
+    env = app.env
+    doctree = new_document(str(env.doc2path(docname)), env.settings)
+    section = nodes.section(ids=["unreadable"])
+    section += nodes.title(text=docname)
+    section += nodes.paragraph(text="This deck could not be read; see the build's errors.")
+    doctree += section
+    env.all_docs[docname] = time.time_ns() // 1_000
+    app.builder.write_doctree(docname, doctree, _cache=cache)
+
+
+def setup(app: Sphinx) -> None:
+    """Install the one-line warning format, the policy, and the exception guards."""
+    _install_filter(app)
+    states.Body.run_directive = _run_guarded_directive
+    if logging.getLogRecordFactory() is not _located_record:
+        logging.setLogRecordFactory(_located_record)
+    app.connect("builder-inited", _guard_builder)
