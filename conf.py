@@ -21,7 +21,9 @@ extensions = [
     "sphinx.ext.napoleon",
     "lecturedeck",
 ]
-autodoc_default_options = {"member-order": "bysource"}
+# A deck shows a function where it teaches it: two decks may show the same one, so decks do
+# not index what they show (the companion site does).
+autodoc_default_options = {"member-order": "bysource", "no-index": True}
 autodoc_typehints = "description"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -87,6 +89,7 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
             "# (pip install -e .), so that figstyle and lecture_code can be imported."
         ),
     }
+    autodoc_default_options = {"member-order": "bysource"}
     html_title = "Lecture decks: companion site"
     html_css_files = ["katex/katex.min.css"]  # copied into _static by the lecturedeck extension
     html_show_sourcelink = False

@@ -101,6 +101,9 @@ class OneLineWarnings(logging.Filter):
         root = Path(getattr(self.app.config, "lecturedeck_root", "") or self.app.confdir)
         location = getattr(record, "location", None) or getattr(record, "lecturedeck_where", None)
         where = show_location(location, root.resolve())
+        if text.startswith("document isn't included in any toctree") and not self._read(record):
+            self.app._warncount -= 1  # a deck that could not be read: that error says it all
+            return False
         if is_notice(record, text):
             self.app._warncount -= 1  # counted by Sphinx's WarningSuppressor; not an error
             kind = "warning"
@@ -108,6 +111,18 @@ class OneLineWarnings(logging.Filter):
             kind = "error"
         self.stream.write(f"{where}: {kind}: {text}\n" if where else f"{kind}: {text}\n")
         return False
+
+
+    def _read(self, record: logging.LogRecord) -> bool:
+        """Whether the document a record is about was read (False: its reading failed)."""
+        env = getattr(self.app, "env", None)
+        location = str(getattr(record, "location", "") or "")
+        path = location.rsplit(":", 1)[0] if location.rsplit(":", 1)[-1].isdigit() else location
+        try:
+            docname = env.path2doc(path) if env else None
+        except Exception:  # noqa: BLE001 - not a document path
+            return True
+        return docname is None or docname in env.all_docs
 
 
 def _install_filter(app: Sphinx) -> None:
@@ -184,17 +199,19 @@ def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
 def _guard_builder(app: Sphinx) -> None:
     builder = app.builder
     read_doc, write_doc = builder.read_doc, builder.write_doc
+    write_documents = builder.write_documents
 
     def guarded_read(docname: str, *, _cache: bool = True) -> None:
         try:
             read_doc(docname, _cache=_cache)
         except Exception as exc:  # noqa: BLE001 - reported at the document, the build goes on
+            # Sphinx records a document as read only at the end of read_doc, so a deck that
+            # failed is not in env.all_docs: the writer leaves it out (below).
             path = app.env.doc2path(docname)
             if isinstance(exc, UnicodeDecodeError):
                 logger.error(not_utf8(path, exc).split(": ", 1)[1], location=(docname, 1))
             else:
                 logger.error("while reading this deck: %s", describe(exc), location=docname)
-            _stand_in(app, docname, _cache)
 
     def guarded_write(docname: str, doctree: nodes.document) -> None:
         try:
@@ -202,24 +219,12 @@ def _guard_builder(app: Sphinx) -> None:
         except Exception as exc:  # noqa: BLE001
             logger.error("while writing this deck: %s", describe(exc), location=docname)
 
+    def write_read_documents(docnames: set[str]) -> None:
+        write_documents({d for d in docnames if d in app.env.all_docs})
+
     builder.read_doc = guarded_read
     builder.write_doc = guarded_write
-
-
-def _stand_in(app: Sphinx, docname: str, cache: bool) -> None:
-    """A doctree for a deck that could not be read, so that the rest of the build goes on."""
-    import time
-
-    from sphinx.util.docutils import new_document
-
-    env = app.env
-    doctree = new_document(str(env.doc2path(docname)), env.settings)
-    section = nodes.section(ids=["unreadable"])
-    section += nodes.title(text=docname)
-    section += nodes.paragraph(text="This deck could not be read; see the build's errors.")
-    doctree += section
-    env.all_docs[docname] = time.time_ns() // 1_000
-    app.builder.write_doctree(docname, doctree, _cache=cache)
+    builder.write_documents = write_read_documents
 
 
 def setup(app: Sphinx) -> None:
