@@ -18,15 +18,24 @@ SNIPPETS = [
     ".. revealjs-notes::\n\n   A note for the speaker.\n",
     ".. code-block:: python\n\n   print('hi')\n",
     ".. list-table::\n   :header-rows: 1\n\n   * - a\n     - b\n   * - 1\n     - 2\n",
-    ".. raw:: html\n\n   <div class=\"box\">hi</div>\n",
+    '.. raw:: html\n\n   <div class="box">hi</div>\n',
     ".. csv-table::\n   :header: a, b\n\n   1, 2\n",
     "* item\n* item **bold**\n\n  * nested\n",
     ".. note::\n\n   A note.\n",
     "`a link <https://example.org>`_ and a ref :ref:`somewhere`.\n",
 ]
 BAD_PATHS = [
-    "../../etc/passwd", "/dev/zero", "", "slides", "figs/none.png", "nope.svg", "x\x00y.png",
-    "../" * 12 + "etc/hostname", "C:\\\\x.png", "http://example.org/x.png", "%s%s%s",
+    "../../etc/passwd",
+    "/dev/zero",
+    "",
+    "slides",
+    "figs/none.png",
+    "nope.svg",
+    "x\x00y.png",
+    "../" * 12 + "etc/hostname",
+    "C:\\\\x.png",
+    "http://example.org/x.png",
+    "%s%s%s",
 ]
 BAD_VALUES = ["", "-1", "999999999999", "abc", "{", "\\", "🦆", "None", ":", "1e999"]
 GARBAGE = [b"\x00", b"\xff\xfe", b"\x1b[31m", b"\r", b"\t\t", b"\\", b"`", b"::", b".. ", b"|"]

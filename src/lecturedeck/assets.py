@@ -142,6 +142,10 @@ class DeckAssets(SphinxTransform):
         background = node.parent is not None and node.parent.tagname.startswith("revealjs")
         where = node.parent if background and not node.line else node
         what = "background image" if background else "image"
+        if not uri.strip():
+            logger.error("%s: no path given", what, location=where)
+            node.parent.remove(node)
+            return
         if is_remote(uri):
             network(uri, where)
             return
@@ -159,9 +163,8 @@ class DeckAssets(SphinxTransform):
             return
         found = next((c for c in candidates if c.is_file() and inside(c, root)), None)
         if found is None:
-            looked = ", ".join(
-                dict.fromkeys(_shown(c.parent, root) + "/" for c in candidates if inside(c, root))
-            )
+            shown = (os.path.relpath(c.parent, root) for c in candidates if inside(c, root))
+            looked = ", ".join(dict.fromkeys(f"{d}/" for d in shown if not d.startswith("..")))
             logger.error("%s not found: %s (looked in %s)", what, uri, looked, location=where)
             node.parent.remove(node)
             return
@@ -183,11 +186,6 @@ def _background_attr(section: nodes.Element, uri: str) -> str:
         if section.get(attr) == uri:
             return attr
     return "data-background-image"
-
-
-def _shown(path: Path, root: Path) -> str:
-    rel = path.resolve().relative_to(root).as_posix()
-    return "." if rel == "." else rel
 
 
 def network(url: str, node: nodes.Node) -> None:
