@@ -2,7 +2,11 @@
 
 Build time (inside Sphinx; everything registered in :func:`lecturedeck.extension.setup`):
 
-* :mod:`lecturedeck.legacy`     snake_case directive aliases, project-root figure paths
+* :mod:`lecturedeck.strict`     what fails a build and what warns; one ``file:line`` line per
+  problem; no traceback from a deck
+* :mod:`lecturedeck.legacy`     snake_case directive aliases, source lines for revealjs sections
+* :mod:`lecturedeck.assets`     images and included files: found, confined to the project,
+  checked; reveal.js 3 theme links mapped; media that need the network listed
 * :mod:`lecturedeck.mathrender` KaTeX prerendering, math errors as build errors
 * :mod:`lecturedeck.deckindex`  the course index that lists every deck
 * :mod:`lecturedeck.livecode`   ``lecture-source`` and ``live-code`` directives

@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-WATCH = ["scripts", "src/lecture_code", "conf.py"]
+WATCH = ["scripts", "src/lecture_code", "images", "conf.py"]
 
 
 def autobuild_args(root: Path, port: int) -> list[str]:

@@ -73,7 +73,7 @@ def deck_title(path: Path) -> str:
 
 def deck_names(slides: Path) -> list[str]:
     """The decks in ``slides``, in file-name order; ``index.rst`` is the deck index, not a deck."""
-    return [p.stem for p in sorted(slides.glob("*.rst")) if p.stem != "index"]
+    return [p.stem for p in sorted(slides.glob("*.rst")) if p.stem != "index" and p.stem[0] != "_"]
 
 
 def decks(slides: Path) -> list[tuple[str, str]]:
