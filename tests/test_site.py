@@ -139,7 +139,7 @@ def test_a_warning_fails_the_site_build(tmp_path):
     index.write_text(index.read_text() + "\nSee :doc:`a page that does not exist <nowhere>`.\n")
     result = run_site(root)
     assert result.returncode != 0
-    assert re.search(r"index\.rst:\d+: WARNING: .*nowhere", result.stderr), result.stderr
+    assert re.search(r"^site/index\.rst:\d+: error: .*nowhere", result.stderr, re.M), result.stderr
 
 
 def test_only_the_site_build_loads_sphinx_gallery(monkeypatch):
