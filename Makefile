@@ -9,7 +9,7 @@ JOBS    ?= 1
 SETUP   := $(VENV)/.installed node_modules/.package-lock.json
 export JOBS
 
-.PHONY: help setup slides figs present preview pdf html check contact lint lint-slides test bench clean
+.PHONY: help setup lock slides figs present preview pdf html check contact lint lint-slides test bench clean
 
 help:
 	@echo "make slides    build every deck in slides/ into _build/slides (figures first)"
@@ -26,11 +26,20 @@ help:
 # -- set-up ---------------------------------------------------------------------------------------
 setup: $(SETUP)
 
-$(VENV)/.installed: pyproject.toml
+# Every Python package, direct and transitive, at the version in requirements.lock; then the
+# project itself, editable, adding nothing. `make lock` updates the lock from pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --no-emit-trusted-host --output-file requirements.lock pyproject.toml
+	sed -i 's|^#    pip-compile .*|#    make lock|' requirements.lock
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
