@@ -112,7 +112,6 @@ class OneLineWarnings(logging.Filter):
         self.stream.write(f"{where}: {kind}: {text}\n" if where else f"{kind}: {text}\n")
         return False
 
-
     def _read(self, record: logging.LogRecord) -> bool:
         """Whether the document a record is about was read (False: its reading failed)."""
         env = getattr(self.app, "env", None)
