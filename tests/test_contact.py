@@ -49,6 +49,11 @@ def test_contact_command_skips_the_index(decks, tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.png", "clean.png", "faults.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cells.png",
+        "clean.png",
+        "faults.png",
+        "remote.png",
+    ]
     with Image.open(tmp_path / "faults.png") as sheet:
         assert sheet.size == contact.sheet_size(10)

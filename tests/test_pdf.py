@@ -8,10 +8,11 @@ import sys
 
 import pytest
 from bs4 import BeautifulSoup
+from deckfixtures import make_project, run_build
 from pypdf import PdfReader
 from test_check import build_fixture_decks
 
-from lecturedeck import pdf
+from lecturedeck import browser, pdf
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,7 @@ def handouts(decks, chromium, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf")
     plain = pdf.run(decks, out / "plain", ["clean", "cells"], chromium=chromium)
     notes = pdf.run(decks, out / "notes", ["clean", "cells"], notes=True, chromium=chromium)
-    return {p.stem: p for p in plain}, {p.stem: p for p in notes}
+    return {p.stem: p for p in plain}, {p.stem.removesuffix("-notes"): p for p in notes}
 
 
 def test_one_page_per_slide_each_with_its_title(decks, handouts):
@@ -125,5 +126,115 @@ def test_pdf_command_skips_the_index_and_writes_atomically(decks, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in target.iterdir())
-    assert written == ["cells.pdf", "clean.pdf", "faults.pdf"]  # no index.pdf, no leftovers
+    assert written == [
+        "cells.pdf",
+        "clean.pdf",
+        "faults.pdf",
+        "remote.pdf",
+    ]  # no index.pdf, no leftovers
     assert re.search(r"clean\.pdf 4 page\(s\) in \d+\.\d s", result.stdout)
+
+
+# -- Exact or failing: page counts, blank pages, the pdf-ready event ----------------------------
+TWO_SLIDES = "Two slides\n==========\n\nThe title slide.\n\nSecond\n------\n\nTwo.\n"
+
+
+@pytest.fixture(scope="module")
+def small_and_large(tmp_path_factory, built_decks):
+    """A two-slide deck, and the real Module 4.4 deck (the largest we have), built."""
+    project = make_project(tmp_path_factory.mktemp("pdf-sizes") / "project")
+    (project / "slides" / "two.rst").write_text(TWO_SLIDES)
+    assert run_build(project).returncode == 0
+    return project / "_build" / "slides" / "two.html", built_decks / "module4_4.html"
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_twenty_exports_each_have_exactly_one_page_per_slide(
+    small_and_large, chromium, tmp_path, size
+):
+    deck = small_and_large[0 if size == "small" else 1]
+    expected = len(slides(deck))
+    assert expected == 2 if size == "small" else expected > 30
+    with browser.serve(deck.parent) as base:
+        for attempt in range(20):
+            target = tmp_path / f"{attempt}.pdf"
+            assert pdf.export(chromium, base, deck, target, notes=False) == expected
+            assert len(PdfReader(target).pages) == expected
+            assert pdf.blank_pages(target) == []
+
+
+def test_a_blank_page_is_found(chromium, tmp_path):
+    page = chromium.new_page()
+    try:
+        page.set_content("<html><body style='background: white'></body></html>")
+        page.pdf(path=str(tmp_path / "blank.pdf"), print_background=True)
+        page.set_content("<html><body><h1>A title</h1></body></html>")
+        page.pdf(path=str(tmp_path / "text.pdf"), print_background=True)
+    finally:
+        page.close()
+    assert pdf.blank_pages(tmp_path / "blank.pdf") == [1]
+    assert pdf.blank_pages(tmp_path / "text.pdf") == []
+
+
+def test_a_page_count_that_does_not_match_is_an_error_and_keeps_the_last_pdf(
+    small_and_large, chromium, tmp_path, monkeypatch
+):
+    deck = small_and_large[0]
+    target = tmp_path / "two.pdf"
+    with browser.serve(deck.parent) as base:
+        assert pdf.export(chromium, base, deck, target, notes=False) == 2
+        good = target.read_bytes()
+        # As if reveal.js had laid out one page fewer than the deck has slides.
+        monkeypatch.setattr(
+            pdf, "SETTLE_JS", pdf.SETTLE_JS.replace("slides.length +", "slides.length + 1 +")
+        )
+        with pytest.raises(pdf.PdfError) as error:
+            pdf.export(chromium, base, deck, target, notes=False)
+    assert (
+        str(error.value) == f"{target}: 2 page(s) printed for 2 slide(s), expected 3; not written"
+    )
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.pdf"]  # no .part left
+
+
+def test_without_the_pdf_ready_event_nothing_is_printed(
+    small_and_large, chromium, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pdf, "PDF_READY_INIT", "window.__lecturedeckPdfReady = false;")
+    monkeypatch.setattr(pdf, "READY_TIMEOUT_MS", 1500)
+    with browser.serve(small_and_large[0].parent) as base:
+        with pytest.raises(pdf.PdfError, match="never finished its print layout"):
+            pdf.export(chromium, base, small_and_large[0], tmp_path / "two.pdf", notes=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_tools_refuse_decks_that_are_not_the_build_of_the_sources(tmp_path, figs_ready):
+    project = make_project(tmp_path / "project")
+    deck = project / "slides" / "two.rst"
+    deck.write_text(TWO_SLIDES)
+    assert run_build(project).returncode == 0
+    out = project / "_build" / "slides"
+    tools = ["lecturedeck.check", "lecturedeck.pdf", "lecturedeck.contact"]
+
+    def refusals():
+        found = {}
+        for tool in tools:
+            result = subprocess.run(
+                [sys.executable, "-m", tool, "--out", str(out)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=project,
+            )
+            found[tool] = (result.returncode, result.stderr.strip())
+        return found
+
+    deck.write_text(TWO_SLIDES + "\n.. no-such-directive::\n")  # an edit not yet built
+    for tool, (status, message) in refusals().items():
+        name = tool.split(".")[1]
+        assert status == 2 and message == (
+            f"{name}: sources changed since {out}/ was built; run `make slides` first"
+        )
+    assert run_build(project).returncode == 1  # the build fails; the old decks stay
+    for tool, (status, message) in refusals().items():
+        assert status == 2 and "the last `make slides` failed or was stopped" in message, tool

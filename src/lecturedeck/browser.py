@@ -120,6 +120,20 @@ def missing_decks(tool: str, out: Path, decks: list[str]) -> bool:
     return False
 
 
+def stale_decks(tool: str, out: Path) -> bool:
+    """Say so, and return True, when ``out`` is not the build of the current sources.
+
+    After a failed build, or an edit not yet built, a check, handout or contact sheet of
+    ``out`` would show decks that are not the ones the sources describe.
+    """
+    from lecturedeck.build import stale_reason
+
+    reason = stale_reason(out.resolve())
+    if reason:
+        print(f"{tool}: {reason}", file=sys.stderr)
+    return reason is not None
+
+
 def wait_for_deck(page: object) -> None:
     """Wait until reveal.js reports the deck ready."""
     page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=15000)

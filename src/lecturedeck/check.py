@@ -4,8 +4,11 @@ The decks are served on loopback and opened at their configured size (reveal.js 
 ``height``), each slide shown with all its fragments. Per slide (deck, number, title) it reports:
 
 * ``console``   console errors and uncaught exceptions;
-* ``request``   failed requests, and any request that leaves the local server (blocked, so the
-  check itself never touches the network);
+* ``request``   failed requests (a missing file, an HTTP error);
+* ``network``   anything the slide would load from another machine: listed so that an
+  instructor knows before class what will not show offline, and blocked, so the check itself
+  never touches the network. It does not fail the check on its own: remote media are the
+  author's choice (the build warns of them too);
 * ``image``     images that did not load;
 * ``alt``       images with no alt text, or whose alt text is just their file name;
 * ``tex``       raw TeX in the visible text (``\begin{``, ``\frac``, ``\text{`` ...);
@@ -47,6 +50,8 @@ RAW_TEX = (
     r"|\\(?:alpha|beta|gamma|sigma|theta|lambda|mu|pi)\b"
     r"|\$\$"
 )
+# Kinds of finding that are reported but do not fail the check.
+NOTICES = {"network"}
 # Console messages that only repeat a request failure, which is reported as such.
 CONSOLE_DUPLICATES = ("Failed to load resource",)
 # Elements whose content is never on screen, or is checked otherwise.
@@ -129,7 +134,11 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
   for (const img of images) {
     const src = img.getAttribute('src') || '';
     const shortSrc = src.length > 60 ? src.slice(0, 57) + '...' : src;
-    if (!(img.complete && img.naturalWidth > 0)) add('image', `image did not load: ${shortSrc}`);
+    // An image from another machine is a "network" finding, reported as its request is blocked.
+    const local = new URL(img.currentSrc || img.src, location.href).origin === location.origin;
+    if (local && !(img.complete && img.naturalWidth > 0)) {
+      add('image', `image did not load: ${shortSrc}`);
+    }
     const alt = (img.getAttribute('alt') || '').trim();
     const name = src.split(/[\\/?#]/).filter(Boolean).pop() || src;
     if (!alt) add('alt', `image has no alt text: ${shortSrc}`);
@@ -186,7 +195,7 @@ class _Watch:
     def block(self, route: object) -> None:
         url = route.request.url
         self.blocked.add(url)
-        self._add("request", f"non-local request (blocked): {url}", url)
+        self._add("network", f"needs the network (blocked here): {url}", url)
         route.abort("blockedbyclient")
 
     def _add(self, kind: str, message: str, url: str | None = None) -> None:
@@ -297,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
     parser.add_argument("decks", nargs="*", help="deck names (default: every deck in --out)")
     args = parser.parse_args(argv)
-    if browser.missing_decks("check", args.out, args.decks):
+    if browser.missing_decks("check", args.out, args.decks) or browser.stale_decks(
+        "check", args.out
+    ):
         return 2
     t0 = time.perf_counter()
     try:
@@ -307,12 +318,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     took = time.perf_counter() - t0
     decks = len(browser.deck_files(args.out, args.decks or None))
+    where = f"{total} slide(s) in {decks} deck(s)"
     if findings:
         print(table(findings))
-        where = f"{total} slide(s) in {decks} deck(s)"
-        print(f"check: {len(findings)} finding(s) on {where} ({took:.1f} s)")
+    problems = [f for f in findings if f.kind not in NOTICES]
+    online = len({(f.deck, f.number) for f in findings if f.kind == "network"})
+    needs = f"; {online} slide(s) need the network" if online else ""
+    if problems:
+        print(f"check: {len(problems)} finding(s) on {where}{needs} ({took:.1f} s)")
         return 1
-    print(f"check: {total} slide(s) in {decks} deck(s), no findings ({took:.1f} s)")
+    print(f"check: {where}, no findings{needs} ({took:.1f} s)")
     return 0
 
 

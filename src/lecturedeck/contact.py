@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contact", type=Path, default=Path("_build/contact"), help="sheets")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
-    if browser.missing_decks("contact", args.out, args.decks):
+    if browser.missing_decks("contact", args.out, args.decks) or browser.stale_decks(
+        "contact", args.out
+    ):
         return 2
     try:
         written = run(args.out, args.contact, args.decks or None)

@@ -38,31 +38,92 @@ PRINT_CSS = """
    would end in a blank page. */
 .reveal .slides > :last-child { page-break-after: auto !important; break-after: auto !important; }
 """
-# reveal.js has laid out every page, and every font and image has arrived.
-READY_JS = """async () => {
-  const pages = document.querySelectorAll('.reveal .pdf-page');
-  if (!pages.length || document.querySelector('.loading-scroll-mode')) return false;
+# reveal.js announces that its print view is laid out with a `pdf-ready` event on the deck,
+# which bubbles to the document. Listen from before the page's own scripts run.
+PDF_READY_INIT = """
+window.__lecturedeckPdfReady = false;
+document.addEventListener('pdf-ready', () => { window.__lecturedeckPdfReady = true; });
+"""
+READY_TIMEOUT_MS = 30000
+# Then every font and image must have arrived. Returns the pages the PDF must have: one per
+# slide, plus one per slide with speaker notes when they print on pages of their own.
+SETTLE_JS = """async (notes) => {
   await document.fonts.ready;
-  return [...document.images].every(i => i.complete);
+  await Promise.all([...document.images].map(i => i.complete ? null : new Promise(done => {
+    i.addEventListener('load', done, {once: true});
+    i.addEventListener('error', done, {once: true});
+  })));
+  const slides = Reveal.getSlides();
+  const withNotes = slides.filter(s => Reveal.getSlideNotes(s)).length;
+  return {slides: slides.length, pages: slides.length + (notes ? withNotes : 0)};
 }"""
+# pypdf content-stream operators that put something on a page.
+TEXT_OPS = {b"Tj", b"TJ", b"'", b'"'}
+PAINT_OPS = {b"f", b"F", b"f*", b"S", b"s", b"B", b"B*", b"b", b"b*", b"sh", b"Do"}
+
+
+class PdfError(Exception):
+    """A deck printed wrong; the message names the deck and what is wrong."""
+
+
+def blank_pages(path: Path) -> list[int]:
+    """The 1-based numbers of pages with no text, no image and no drawing but a background."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    blank = []
+    reader = PdfReader(path)
+    for number, page in enumerate(reader.pages, start=1):
+        contents = page.get_contents()
+        ops = (
+            [] if contents is None else [op for _, op in ContentStream(contents, reader).operations]
+        )
+        texts = sum(op in TEXT_OPS for op in ops)
+        paints = sum(op in PAINT_OPS for op in ops)
+        if texts == 0 and paints <= 1:  # at most the page's background fill
+            blank.append(number)
+    return blank
 
 
 def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool) -> int:
-    """Print one served deck to ``target``; return its page count."""
+    """Print one served deck to ``target``; return its page count.
+
+    Raises :class:`PdfError`, leaving any earlier ``target`` as it was, when the printed PDF
+    does not have one page per slide (and notes page), or has a blank page.
+    """
     from pypdf import PdfReader
 
     context = browser_.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
+    page.add_init_script(PDF_READY_INIT)
     try:
         query = PRINT_QUERY + (NOTES_QUERY if notes else "")
         page.goto(f"{base}/{deck.name}?{query}", wait_until="load")
         page.add_style_tag(content=PRINT_CSS)
-        page.wait_for_function(READY_JS, timeout=30000)
+        try:
+            page.wait_for_function(
+                "() => window.__lecturedeckPdfReady === true", timeout=READY_TIMEOUT_MS
+            )
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError
+            raise PdfError(f"{deck.name}: reveal.js never finished its print layout") from None
+        expected = page.evaluate(SETTLE_JS, notes)
         target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(f".{target.name}.part")
+        part = target.with_name(f".{target.name}.{os.getpid()}.part")
         try:
             page.pdf(path=str(part), prefer_css_page_size=True, print_background=True)
             pages = len(PdfReader(part).pages)
+            if pages != expected["pages"]:
+                what = f"{expected['slides']} slide(s)" + (" and their notes" if notes else "")
+                raise PdfError(
+                    f"{target}: {pages} page(s) printed for {what}, expected "
+                    f"{expected['pages']}; not written"
+                )
+            blank = blank_pages(part)
+            if blank:
+                raise PdfError(
+                    f"{target}: page(s) {', '.join(map(str, blank))} of {pages} came out blank; "
+                    "not written"
+                )
             os.replace(part, target)
         finally:
             part.unlink(missing_ok=True)
@@ -82,18 +143,26 @@ def run(
     """Export the decks built in ``out`` to ``pdf_dir``; print one line per deck.
 
     Returns the PDFs written. ``chromium`` is a Playwright ``Browser`` to use; by default one
-    is launched.
+    is launched. A deck that prints wrong is reported and skipped, and :class:`PdfError` is
+    raised once every deck has been tried.
     """
     paths = browser.deck_files(out, decks, lectures_only=not decks)
-    written = []
+    written, failed = [], []
     with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             t0 = time.perf_counter()
-            target = pdf_dir / f"{path.stem}.pdf"
-            pages = export(chromium, base, path, target, notes=notes)
+            target = pdf_dir / f"{path.stem}{'-notes' if notes else ''}.pdf"
+            try:
+                pages = export(chromium, base, path, target, notes=notes)
+            except PdfError as exc:
+                print(f"pdf: {exc}", file=sys.stderr)
+                failed.append(path.stem)
+                continue
             took = time.perf_counter() - t0
             print(f"pdf: {target} {pages} page(s) in {took:.1f} s")
             written.append(target)
+    if failed:
+        raise PdfError(f"{len(failed)} deck(s) not printed: {', '.join(failed)}")
     return written
 
 
@@ -105,13 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf", type=Path, default=Path("_build/pdf"), help="where PDFs go")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
-    if browser.missing_decks("pdf", args.out, args.decks):
+    if browser.missing_decks("pdf", args.out, args.decks) or browser.stale_decks("pdf", args.out):
         return 2
     try:
         written = run(args.out, args.pdf, args.decks or None, notes=args.notes)
     except (FileNotFoundError, browser.BrowserMissing) as exc:
         print(f"pdf: {exc}", file=sys.stderr)
         return 2
+    except PdfError as exc:
+        print(f"pdf: {exc}", file=sys.stderr)
+        return 1
     if not written:
         print(f"pdf: no lecture decks in {args.out}/", file=sys.stderr)
         return 1
