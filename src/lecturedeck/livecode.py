@@ -19,10 +19,12 @@ is rebuilt when one of those modules changes, and only then.
 from __future__ import annotations
 
 import ast
+import atexit
 import html
 import importlib
 import importlib.util
 import inspect
+import sys
 import textwrap
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck import cellrun
+from lecturedeck import cellworker
 from lecturedeck.deps import code_deps
 
 logger = logging.getLogger(__name__)
@@ -110,32 +112,124 @@ class live_cell(nodes.General, nodes.Element):
     """An editable code cell with its build-time output."""
 
 
+# What a cell's output may show in the deck before it is cut, with a warning.
+DISPLAY_LINES = 200
+DISPLAY_CHARS = 20_000
+
+
+class DeckWorkers:
+    """The worker process of the deck being read, and one started ahead for the next deck.
+
+    Each deck gets a fresh interpreter (:mod:`lecturedeck.cellworker`); the spare one is
+    started while the current deck is read, so that the next deck does not wait for it.
+    Forked reader processes start their own (a worker belongs to the process that started it).
+    """
+
+    def __init__(self) -> None:
+        self.docname: str | None = None
+        self.current: cellworker.Worker | None = None
+        self.spare: cellworker.Worker | None = None
+
+    def for_deck(self, docname: str, memory_mb: int) -> cellworker.Worker:
+        """The worker for ``docname``: the deck's own, or a fresh one."""
+        if self.docname == docname and self.current is not None and self.current.alive():
+            return self.current
+        if self.docname != docname:
+            self.release()
+        spare, self.spare = self.spare, None
+        if spare is None or not spare.alive() or spare.memory_mb != memory_mb:
+            if spare is not None:
+                spare.close()
+            spare = cellworker.Worker(memory_mb)
+        self.docname, self.current = docname, spare
+        self.spare = cellworker.Worker(memory_mb)
+        return spare
+
+    def release(self, *_args: object) -> None:
+        """The deck has been read: stop its worker."""
+        if self.current is not None:
+            self.current.close()
+        self.docname, self.current = None, None
+
+    def close(self, *_args: object) -> None:
+        """The build is over: stop every worker."""
+        self.release()
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
+
+
+workers = DeckWorkers()
+atexit.register(workers.close)
+
+
+def run_in_worker(directive: SphinxDirective, what: str, call) -> cellworker.Outcome:  # noqa: ANN001
+    """Run ``call(worker)`` in the deck's worker; on Ctrl-C, say which cell was running."""
+    config = directive.config
+    try:
+        worker = workers.for_deck(directive.env.docname, config.lecturedeck_cell_memory_mb)
+        return call(worker)
+    except KeyboardInterrupt:
+        source, line = directive.state_machine.get_source_and_line(directive.lineno)
+        print(f"\ninterrupted while running the {what} at {source}:{line}", file=sys.stderr)
+        workers.close()
+        raise
+
+
+def truncate(output: str) -> tuple[str, int]:
+    """Output as the deck shows it, and how many lines were cut (0: none)."""
+    lines = output.splitlines(keepends=True)
+    if len(lines) <= DISPLAY_LINES and len(output) <= DISPLAY_CHARS:
+        return output, 0
+    kept, size = [], 0
+    for line in lines[:DISPLAY_LINES]:
+        if size + len(line) > DISPLAY_CHARS:
+            break
+        kept.append(line)
+        size += len(line)
+    cut = len(lines) - len(kept)
+    return "".join(kept) + f"\n… output truncated: {cut} more line(s) not shown\n", cut
+
+
 class LiveCode(SphinxDirective):
-    """A code cell run at build time in CPython and live in the browser with Pyodide."""
+    """A code cell run at build time in a worker process, and live in the browser with Pyodide."""
 
     has_content = True
-    option_spec = {"rows": directives.positive_int}
+    option_spec = {"rows": directives.positive_int, "timeout": directives.positive_int}
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
         source = "\n".join(self.content)
         if not source.strip():
             raise self.error("live-code: the cell is empty")
-        try:
-            output = cellrun.run_cell(source)
-        except (Exception, SystemExit) as exc:  # any failure of a cell fails the build
-            # The cell's line in its own file, which may be an included one.
-            source, line = self.state_machine.get_source_and_line(
-                self.content_offset + cellrun.error_line(exc)
-            )
-            detail = str(exc).splitlines()[0] if str(exc) else ""
+        timeout = self.options.get("timeout", self.config.lecturedeck_cell_timeout)
+        outcome = run_in_worker(self, "cell", lambda worker: worker.run(source, timeout))
+        output = outcome.output
+        if not outcome.ok:
+            # The failing line in its own file, which may be an included one; a cell stopped
+            # from outside (a time limit, a crash) is reported at the directive.
+            if outcome.line:
+                where = self.state_machine.get_source_and_line(self.content_offset + outcome.line)
+            else:
+                where = self.state_machine.get_source_and_line(self.lineno)
             logger.warning(
-                "live-code: %s: %s",
-                type(exc).__name__,
-                detail,
-                location=f"{source}:{line}",
+                "live-code: %s",
+                outcome.error,
+                location=f"{where[0]}:{where[1]}",
                 type="livecode",
             )
             output = ""
+        output, cut = truncate(output)
+        if cut:
+            logger.warning(
+                "live-code: output truncated in the deck: %d line(s) not shown (limit %d lines "
+                "or %d characters)",
+                cut,
+                DISPLAY_LINES,
+                DISPLAY_CHARS,
+                location="{}:{}".format(*self.state_machine.get_source_and_line(self.lineno)),
+                type="lecturedeck",
+                subtype="size",
+            )
         try:
             tree = ast.parse(source)
         except SyntaxError:
@@ -166,7 +260,11 @@ def visit_live_cell(self, node: live_cell) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Register the directives, the cell node and the browser runner."""
+    """Register the directives, the cell node, the workers and the browser runner."""
+    app.add_config_value("lecturedeck_cell_timeout", cellworker.TIMEOUT_S, "env")
+    app.add_config_value("lecturedeck_cell_memory_mb", cellworker.MEMORY_MB, "env")
+    app.connect("doctree-read", workers.release)
+    app.connect("build-finished", workers.close)
     html_visit = (visit_live_cell, None)
     app.add_node(live_cell, html=html_visit, revealjs=html_visit, dirrevealjs=html_visit)
     source_visit = (visit_lecture_source, None)

@@ -33,7 +33,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck.livecode import note_package_deps
+from lecturedeck.livecode import note_package_deps, run_in_worker
 
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -72,6 +72,10 @@ def option_matches(text: str, value: object) -> bool:
     return True
 
 
+class QuizKeyError(Exception):
+    """The answer key failed; the message says how (``ValueError: ...``, ``timed out ...``)."""
+
+
 class quiz_option(nodes.Inline, nodes.TextElement):
     """One clickable option; ``correct`` says whether it is the answer."""
 
@@ -94,15 +98,24 @@ class Quiz(SphinxDirective):
     option_spec = {"answer": str}
 
     def _evaluate(self, expression: str) -> object:
+        """The key's value, computed in the deck's worker process (as the deck's cells are)."""
         package = self.config.lecturedeck_package
         module = importlib.import_module(package)
-        public = {n: getattr(module, n) for n in getattr(module, "__all__", dir(module))}
-        scope = {"math": math, **public}
-        tree = ast.parse(expression, mode="eval")
-        used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public.keys())
+        public = set(getattr(module, "__all__", None) or dir(module))
+        try:
+            tree = ast.parse(expression, mode="eval")
+        except SyntaxError as exc:
+            raise QuizKeyError(f"SyntaxError: {exc.msg}") from None
+        used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public)
         if used:  # the names the key takes from the package, as if imported from it
             note_package_deps(self, ast.parse(f"from {package} import {', '.join(used)}"))
-        return eval(compile(tree, "<answer>", "eval"), scope)  # noqa: S307 - the deck's own code
+        timeout = self.config.lecturedeck_cell_timeout
+        outcome = run_in_worker(
+            self, "quiz key", lambda worker: worker.evaluate(expression, package, timeout)
+        )
+        if not outcome.ok:
+            raise QuizKeyError(outcome.error)
+        return outcome.value
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
         expression = self.options.get("answer")
@@ -112,10 +125,8 @@ class Quiz(SphinxDirective):
             )
         try:
             value = self._evaluate(expression)
-        except Exception as exc:  # noqa: BLE001 - any failure of the key is the author's to fix
-            raise self.error(
-                f"quiz: :answer: {expression} raised {type(exc).__name__}: {exc}"
-            ) from None
+        except QuizKeyError as exc:
+            raise self.error(f"quiz: :answer: {expression} raised {exc}") from None
         holder = nodes.Element()
         self.state.nested_parse(self.content, self.content_offset, holder)
         items = [li for bl in holder.findall(nodes.bullet_list) for li in bl.children]
