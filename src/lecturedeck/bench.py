@@ -11,8 +11,11 @@ Steps: cold build, no-op rebuild, a one-slide text edit, a one-module edit of
 ``lecture_code`` (for the baseline, a .py edit changes nothing it reads, so this
 is its no-op), then the same on a course of 30 copies of the deck (ours with
 parallel workers), then the deck's first paint in Chromium and the bytes the
-first slide transfers. Every figure is the median of several runs; the table
-gives the ratio ours / baseline, and ``_build/bench.json`` keeps every sample.
+first slide transfers. ``deck_cells`` is the price of isolation: the deck's live
+cells run in a fresh worker process (as the build runs them), against the same
+cells run inside the build's own process (its baseline). Every figure is the
+median of several runs; the table gives the ratio ours / baseline, and
+``_build/bench.json`` keeps every sample.
 """
 
 from __future__ import annotations
@@ -217,6 +220,37 @@ def measure_figs(p: Project, runs: int) -> dict[str, list[float]]:
     return out
 
 
+def measure_cells(folder: Path, deck: str, runs: int) -> tuple[list[float], list[float]]:
+    """The deck's cells in a fresh worker process, and in this process; seconds per run.
+
+    The first is how the build runs them; the second is how it ran them before cells were
+    isolated, the baseline of the price of isolation.
+    """
+    import html
+    import re
+
+    from lecturedeck import cellrun, cellworker
+
+    page = (folder / f"{deck}.html").read_text()
+    cells = [
+        html.unescape(c)
+        for c in re.findall(r'<textarea class="live-source"[^>]*>(.*?)</textarea>', page, re.S)
+    ]
+    isolated, inline = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        worker = cellworker.Worker()
+        for source in cells:
+            assert worker.run(source).ok
+        worker.close()
+        isolated.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for source in cells:
+            cellrun.run_cell(source)
+        inline.append(time.perf_counter() - t0)
+    return isolated, inline
+
+
 def summarise(ours: dict, base: dict) -> list[dict]:
     """One row per step: medians, the ratio ours / baseline, and the target."""
     rows = []
@@ -280,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     ours.update(measure_paint(work / "ours" / "_build" / "slides", DECK, args.runs + 2))
     ours.update(measure_live(work / "ours" / "_build" / "slides", DECK, args.runs))
     ours.update(measure_figs(ours_single, args.runs + 2))
+    # Baseline: the same cells inside the build's process, as they ran before isolation.
+    isolated, inline = measure_cells(work / "ours" / "_build" / "slides", DECK, args.runs + 2)
+    ours["deck_cells"], base["deck_cells"] = isolated, inline
     base.update(measure_paint(work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
 
     rows = summarise(ours, base)

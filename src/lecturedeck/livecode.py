@@ -145,6 +145,12 @@ class DeckWorkers:
         self.spare = cellworker.Worker(memory_mb)
         return spare
 
+    def warm(self, app: Sphinx, _env: object, docnames: list[str]) -> None:
+        """Start a worker ahead, while Sphinx reads up to the first cell of the decks to read."""
+        memory = app.config.lecturedeck_cell_memory_mb
+        if docnames and (self.spare is None or not self.spare.alive()):
+            self.spare = cellworker.Worker(memory)
+
     def release(self, *_args: object) -> None:
         """The deck has been read: stop its worker."""
         if self.current is not None:
@@ -263,6 +269,7 @@ def setup(app: Sphinx) -> None:
     """Register the directives, the cell node, the workers and the browser runner."""
     app.add_config_value("lecturedeck_cell_timeout", cellworker.TIMEOUT_S, "env")
     app.add_config_value("lecturedeck_cell_memory_mb", cellworker.MEMORY_MB, "env")
+    app.connect("env-before-read-docs", workers.warm)
     app.connect("doctree-read", workers.release)
     app.connect("build-finished", workers.close)
     html_visit = (visit_live_cell, None)
