@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 from bs4 import BeautifulSoup
-from deckfixtures import run_build
+from deckfixtures import own_lecture_code, run_build
 
 import lecture_code
 from lecturedeck import cellrun
@@ -218,3 +218,20 @@ def test_a_cell_in_an_included_file_is_reported_at_that_file(project):
     assert result.returncode != 0
     assert "slides/part.rsti:7: " in result.stderr, result.stderr
     assert "ZeroDivisionError" in result.stderr
+
+
+def test_lecture_source_leaves_out_decorators(project):
+    env = own_lecture_code(project)
+    module = project / "src" / "lecture_code" / "shown.py"
+    module.write_text(
+        "import functools\n\n\n"
+        "def checked(f):\n    return functools.wraps(f)(lambda *a: f(*a))\n\n\n"
+        "@checked\n@functools.cache\ndef double(x: float) -> float:\n"
+        '    """Twice x."""\n    return 2 * x\n'
+    )
+    deck(project, ".. lecture-source:: lecture_code.shown.double\n")
+    result = run_build(project, env=env)
+    assert result.returncode == 0, result.stderr
+    soup = BeautifulSoup((project / "_build/slides/deck.html").read_text(), "html.parser")
+    shown = soup.select_one(".lecture-source pre").get_text()
+    assert shown == "def double(x: float) -> float:\n    return 2 * x\n"

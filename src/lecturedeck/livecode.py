@@ -66,6 +66,16 @@ def _strip_docstring(source: str) -> str:
     return source
 
 
+def _strip_decorators(source: str) -> str:
+    """Remove the decorators above a function: the slide shows the math, not its checks."""
+    node = ast.parse(source).body[0]
+    decorators = getattr(node, "decorator_list", [])
+    if not decorators:
+        return source
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: decorators[0].lineno - 1] + lines[node.lineno - 1 :])
+
+
 class LectureSource(SphinxDirective):
     """Show the source of a function of the lecture package, by dotted name."""
 
@@ -82,6 +92,7 @@ class LectureSource(SphinxDirective):
             raise self.error(f"lecture-source: cannot show {name!r}: {exc}") from None
         if "docstring" not in self.options:
             source = _strip_docstring(source)
+        source = _strip_decorators(source)
         if path:
             self.env.note_dependency(path)
         block = lecture_source(code=source)
