@@ -179,10 +179,38 @@ def test_the_time_limit_stops_a_runaway_cell_on_its_own(live):
 
 
 @pytest.mark.browser
-def test_one_cell_runs_at_a_time(live):
+def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
+    cell.locator("textarea").fill("n = 0\nwhile True:\n    n += 1\n    print('line', n)")
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
+    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
+    output = cell.locator(".live-output").inner_text()
+    if isolated:
+        lines = output.splitlines()
+        assert lines[0] == "line 1" and lines[-1] == "KeyboardInterrupt"
+        assert sum(line.endswith(" characters of output left out …") for line in lines) == 1
+        assert len(output) < 20000
+    else:
+        assert "Python was restarted" in output
+    assert watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_one_cell_runs_at_a_time_and_stop_cancels_loading(live):
     page, _, isolated = live
     cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    cell.locator(".live-run").click()
+    assert cell.get_attribute("data-state") == "loading"
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
+    assert cell.locator(".live-status").inner_text() == (
+        "Stopped while Python was loading: Stop pressed"
+    )
     start_runaway(cell)
+    assert page.evaluate("window.workersStarted") == 2
     other = go_to_cell(page, "soft_gate(2.0, -1.0, r)")
     other.locator(".live-run").click()
     assert other.locator(".live-status").inner_text() == (

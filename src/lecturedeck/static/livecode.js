@@ -26,7 +26,7 @@
   // An interrupted cell that has not answered after this long is stopped by ending Python.
   const INTERRUPT_GRACE_MS = 3000;
   const RUN_LABEL = "Run \u25B6";
-  const STOP_LABEL = "Stop \u25A0";
+  const STOP_LABEL = "Stop \u25FC";
   const RESTART_NOTE =
     "Python was restarted to stop this cell: whatever earlier runs left in it is gone, " +
     "and the next Run loads it again.";

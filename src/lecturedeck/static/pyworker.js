@@ -11,6 +11,10 @@
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const STATIC = new URL(".", import.meta.url).href; // .../_static/
+// A cell that prints without end must not flood the page: keep its first and last lines
+// (the traceback is at the end) and say how much was left out in between.
+const HEAD_CHARS = 4000;
+const TAIL_CHARS = 12000;
 let ready = null; // a promise of the cell runner
 
 async function load(interrupt) {
@@ -39,6 +43,16 @@ async function load(interrupt) {
   return pyodide.globals.get("_lecturedeck_run");
 }
 
+function shorten(text) {
+  if (text.length <= HEAD_CHARS + TAIL_CHARS) return text;
+  const left = text.length - HEAD_CHARS - TAIL_CHARS;
+  return (
+    text.slice(0, HEAD_CHARS) +
+    `\n… ${left.toLocaleString("en")} characters of output left out …\n` +
+    text.slice(-TAIL_CHARS)
+  );
+}
+
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
@@ -51,9 +65,15 @@ self.onmessage = async (event) => {
     }
   } else if (message.type === "run") {
     const run = await ready;
-    const result = run(message.source);
-    const [ok, text] = result.toJs();
-    result.destroy();
-    self.postMessage({ type: "result", id: message.id, ok, text });
+    let ok, text;
+    try {
+      const result = run(message.source);
+      [ok, text] = result.toJs();
+      result.destroy();
+    } catch (err) {
+      // An interrupt that lands outside the cell, in the call itself, still ends the run.
+      [ok, text] = [false, err.message || String(err)];
+    }
+    self.postMessage({ type: "result", id: message.id, ok, text: shorten(text) });
   }
 };
