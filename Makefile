@@ -57,8 +57,7 @@ html: $(SETUP)
 
 present: $(SETUP)
 	@test -f _build/slides/index.html || $(MAKE) --no-print-directory slides
-	@echo "Presenting _build/slides on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
-	@$(PY) -m http.server $(PORT) --bind 127.0.0.1 --protocol HTTP/1.1 --directory _build/slides
+	@$(PY) -m lecturedeck.present --port $(PORT) --out _build/slides
 
 preview: $(SETUP)
 	@$(PY) -m lecturedeck.preview --port $(PORT)

@@ -48,9 +48,33 @@ def chromium_path() -> str:
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a deck is a few dozen small requests
+    # Module scripts and streamed WebAssembly need these types, whatever the system's table says.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+    }
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
+
+
+# Headers that make a page cross-origin isolated: it may then share memory with a worker,
+# which is how Stop interrupts a live cell's Python without losing it. Every response
+# carries them, since a worker script or a frame must be isolated as well.
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+class _IsolatedHandler(_QuietHandler):
+    def end_headers(self) -> None:
+        for name, value in ISOLATION_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -61,9 +85,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(folder: Path, port: int = 0) -> Iterator[str]:
-    """Serve ``folder`` on 127.0.0.1 in a background thread; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+def serve(folder: Path, port: int = 0, *, isolate: bool = False) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 in a background thread; yield its base URL.
+
+    ``isolate=True`` sends :data:`ISOLATION_HEADERS` with every response, so that pages
+    are cross-origin isolated (``crossOriginIsolated`` is true in them).
+    """
+    handler_class = _IsolatedHandler if isolate else _QuietHandler
+    handler = functools.partial(handler_class, directory=str(folder))
     server = _QuietServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,73 +1,184 @@
 // Live code cells: edit a cell on the slide and run it with Pyodide, offline.
 //
+// Python runs in a Web Worker (pyworker.js), never on the page's thread, so a cell that runs
+// forever cannot freeze the deck: the slides still move, and the cell's button turns into
+// Stop (Esc stops it too). A cell also stops on its own after its time limit: the
+// `data-timeout` attribute of the .live-cell, in seconds, or DEFAULT_TIMEOUT_S.
+//
+// How a cell is stopped depends on the page. Served cross-origin isolated (`make present`
+// sends the COOP/COEP headers), the page shares an interrupt buffer with Pyodide and Stop
+// raises KeyboardInterrupt in the cell: its output so far and the line it was on are shown,
+// and Python stays loaded. Otherwise the worker is ended and a fresh one starts on the next
+// Run; the cell says so.
+//
 // Pyodide and the lecture package are served from this deck's _static folder; nothing
 // loads from elsewhere. Pyodide loads on the first Run only (a few seconds), then stays.
-// Cells run through cellrun.py, the same file the build used to produce the output
-// printed under each cell, so a cell prints the same in the browser as at build time.
-// Opened from file://, Chromium refuses to load WebAssembly modules, so the cells keep
-// their build-time output and say how to get live runs.
+// Cells run through cellrun.py, the same file the build used to produce the output printed
+// under each cell, so a cell prints the same in the browser as at build time. Opened from
+// file://, Chromium refuses to load WebAssembly modules, so the cells keep their build-time
+// output and say how to get live runs.
 (function () {
   "use strict";
 
   const STATIC = new URL(".", document.currentScript.src).href; // .../_static/
-  let pyodideReady = null; // a promise, created on the first Run
+  const DEFAULT_TIMEOUT_S = 10;
+  const SIGINT = 2;
+  // An interrupted cell that has not answered after this long is stopped by ending Python.
+  const INTERRUPT_GRACE_MS = 3000;
+  const RUN_LABEL = "Run \u25B6";
+  const STOP_LABEL = "Stop \u25FC";
+  const RESTART_NOTE =
+    "Python was restarted to stop this cell: whatever earlier runs left in it is gone, " +
+    "and the next Run loads it again.";
 
-  async function loadPython(setStatus) {
-    setStatus("Loading Python…", "loading");
+  let python = null; // {worker, interrupt, ready}: the worker, started on the first Run
+  let running = null; // the one job loading Python or running a cell
+  let lastId = 0;
+
+  function startPython() {
+    const worker = new Worker(STATIC + "pyworker.js", { type: "module" });
+    // Shared memory, and with it the interrupt buffer, exists only on isolated pages.
+    const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const started = performance.now();
-    const { loadPyodide } = await import(STATIC + "pyodide/pyodide.mjs");
-    const pyodide = await loadPyodide({ indexURL: STATIC + "pyodide/" });
-    // Revalidate: a module fixed during the lecture must not come from the browser's cache.
-    const get = (rel) => fetch(STATIC + rel, { cache: "no-cache" });
-    const manifest = await (await get("py/manifest.json")).json();
-    const root = "/home/pyodide/lecturedeck_py";
-    pyodide.FS.mkdirTree(root);
-    for (const rel of manifest.files) {
-      const text = await (await get("py/" + rel)).text();
-      const parts = rel.split("/");
-      let dir = root;
-      for (const part of parts.slice(0, -1)) {
-        dir += "/" + part;
-        pyodide.FS.mkdirTree(dir);
-      }
-      pyodide.FS.writeFile(root + "/" + rel, text);
+    const me = { worker, interrupt };
+    me.ready = new Promise((resolve, reject) => {
+      worker.onmessage = (event) => {
+        const message = event.data;
+        if (message.type === "ready") {
+          window.lecturedeckPythonLoadMs = performance.now() - started;
+          resolve();
+        } else if (message.type === "failed") {
+          reject(new Error(message.message));
+        } else if (message.type === "result" && running && running.id === message.id) {
+          running.finish(message);
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const detail = event.message || "the Python worker did not start";
+        reject(new Error(detail));
+        if (python === me && running && running.started) {
+          endPython();
+          running.finish({ type: "crashed", message: detail });
+        }
+      };
+    });
+    me.ready.catch(() => {}); // a failed load is reported by the Run that awaited it
+    worker.postMessage({ type: "init", interrupt });
+    return me;
+  }
+
+  function endPython() {
+    if (python) python.worker.terminate();
+    python = null;
+  }
+
+  function seconds(ms) {
+    const s = ms / 1000;
+    return Number.isInteger(s) ? String(s) : s.toFixed(1);
+  }
+
+  function timeLimitMs(cell) {
+    const limit = parseFloat(cell.dataset.timeout);
+    return (Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_TIMEOUT_S) * 1000;
+  }
+
+  // Stop the running job: interrupt the cell if the page can, else end the worker.
+  function stop(job, reason, elapsedMs) {
+    if (job.reason) return;
+    job.reason = reason;
+    job.elapsedMs = elapsedMs ?? (job.started ? performance.now() - job.started : 0);
+    job.cell.querySelector(".live-status").textContent = "Stopping…";
+    if (job.started && python && python.interrupt) {
+      python.interrupt[0] = SIGINT;
+      job.timers.push(
+        setTimeout(() => {
+          endPython();
+          job.finish({ type: "restarted" });
+        }, INTERRUPT_GRACE_MS)
+      );
+    } else {
+      endPython();
+      job.finish({ type: "restarted" });
     }
-    pyodide.runPython(
-      "import sys\nsys.path.insert(0, " + JSON.stringify(root) + ")\n" +
-      "from cellrun import run_cell_report as _lecturedeck_run"
-    );
-    window.lecturedeckPythonLoadMs = performance.now() - started;
-    return pyodide.globals.get("_lecturedeck_run");
+  }
+
+  function stoppedText(job) {
+    return job.started
+      ? `Stopped after ${seconds(job.elapsedMs)} s: ${job.reason}`
+      : `Stopped while Python was loading: ${job.reason}`;
   }
 
   async function runCell(cell) {
     const status = cell.querySelector(".live-status");
     const output = cell.querySelector(".live-output");
     const button = cell.querySelector(".live-run");
+    if (running) {
+      if (running.cell === cell) stop(running, "Stop pressed");
+      else status.textContent = "Another cell is running: stop it first (Esc)";
+      return;
+    }
     const setStatus = (text, state) => {
       status.textContent = text;
       cell.dataset.state = state;
     };
-    button.disabled = true;
-    try {
-      if (!pyodideReady) pyodideReady = loadPython(setStatus);
-      else setStatus("Running…", "running");
-      const run = await pyodideReady;
-      setStatus("Running…", "running");
-      const started = performance.now();
-      const result = run(cell.querySelector(".live-source").value);
-      const [ok, text] = result.toJs();
-      result.destroy();
-      const ms = performance.now() - started;
+    const show = (text, isError) => {
       output.textContent = text.replace(/\s+$/, "");
       output.removeAttribute("data-build-output");
-      output.classList.toggle("live-error", !ok);
-      setStatus(ok ? `Ran in ${ms.toFixed(0)} ms` : "Error (traceback below)", ok ? "done" : "error");
+      output.classList.toggle("live-error", isError);
+    };
+    const job = { cell, id: ++lastId, reason: null, started: 0, timers: [] };
+    const ended = new Promise((resolve) => {
+      job.finish = resolve;
+    });
+    running = job;
+    button.textContent = STOP_LABEL;
+    button.title = "Stop (Esc)";
+    button.classList.add("live-stop");
+    try {
+      if (!python) {
+        setStatus("Loading Python…", "loading");
+        python = startPython();
+      }
+      const loaded = await Promise.race([python.ready.then(() => null), ended]);
+      if (loaded) {
+        setStatus(stoppedText(job), "stopped");
+        return;
+      }
+      setStatus("Running…", "running");
+      const limit = timeLimitMs(cell);
+      if (python.interrupt) python.interrupt[0] = 0; // a Stop that came too late is void
+      job.started = performance.now();
+      job.timers.push(setTimeout(() => stop(job, "the cell's time limit", limit), limit));
+      const code = cell.querySelector(".live-source").value;
+      python.worker.postMessage({ type: "run", id: job.id, source: code });
+      const outcome = await ended;
+      const ms = performance.now() - job.started;
+      if (outcome.type === "result" && (outcome.ok || !job.reason)) {
+        show(outcome.text, !outcome.ok);
+        setStatus(
+          outcome.ok ? `Ran in ${ms.toFixed(0)} ms` : "Error (traceback below)",
+          outcome.ok ? "done" : "error"
+        );
+      } else if (outcome.type === "result") {
+        show(outcome.text, true); // what it printed, then KeyboardInterrupt at its line
+        setStatus(stoppedText(job), "stopped");
+      } else if (outcome.type === "restarted") {
+        show(RESTART_NOTE, true);
+        setStatus(stoppedText(job), "stopped");
+      } else {
+        show(RESTART_NOTE, true);
+        setStatus("Python failed: " + outcome.message, "error");
+      }
     } catch (err) {
-      pyodideReady = null; // let the next Run try loading again
+      endPython(); // let the next Run try loading again
       setStatus("Python failed to load: " + (err.message || String(err)), "error");
     } finally {
-      button.disabled = false;
+      job.timers.forEach(clearTimeout);
+      running = null;
+      button.textContent = RUN_LABEL;
+      button.title = "Run (Shift+Enter)";
+      button.classList.remove("live-stop");
     }
   }
 
@@ -94,7 +205,7 @@
     source.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && event.shiftKey) {
         event.preventDefault();
-        runCell(cell);
+        if (!running || running.cell !== cell) runCell(cell);
       } else if (event.key === "Tab") {
         event.preventDefault();
         source.setRangeText("    ", source.selectionStart, source.selectionEnd, "end");
@@ -103,6 +214,19 @@
       }
     });
   }
+
+  // Esc stops a running cell wherever the focus is; reveal.js never sees that Esc.
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key === "Escape" && running) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        stop(running, "Esc pressed");
+      }
+    },
+    true
+  );
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".live-cell").forEach(setUp);

@@ -1,0 +1,79 @@
+// The Python of the live code cells: Pyodide in a module worker, so that a cell that runs
+// forever never freezes the deck. livecode.js starts this worker on the first Run.
+//
+// Messages in:  {type: "init", interrupt}  interrupt: an Int32Array on a SharedArrayBuffer
+//                                          (cross-origin isolated pages only) or null
+//               {type: "run", id, source}
+// Messages out: {type: "ready"} | {type: "failed", message} | {type: "result", id, ok, text}
+//
+// Everything loads from this deck's _static folder: Pyodide, py/manifest.json, cellrun.py and
+// the lecture package. Cells run through cellrun.run_cell_report, as at build time.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const STATIC = new URL(".", import.meta.url).href; // .../_static/
+// A cell that prints without end must not flood the page: keep its first and last lines
+// (the traceback is at the end) and say how much was left out in between.
+const HEAD_CHARS = 4000;
+const TAIL_CHARS = 12000;
+let ready = null; // a promise of the cell runner
+
+async function load(interrupt) {
+  const pyodide = await loadPyodide({ indexURL: STATIC + "pyodide/" });
+  // SIGINT written into the buffer by the page raises KeyboardInterrupt in the running cell.
+  if (interrupt) pyodide.setInterruptBuffer(interrupt);
+  // Revalidate: a module fixed during the lecture must not come from the browser's cache.
+  const get = async (rel) => {
+    const response = await fetch(STATIC + rel, { cache: "no-cache" });
+    if (!response.ok) throw new Error(`${rel}: HTTP ${response.status}`);
+    return response;
+  };
+  const manifest = await (await get("py/manifest.json")).json();
+  const root = "/home/pyodide/lecturedeck_py";
+  pyodide.FS.mkdirTree(root);
+  for (const rel of manifest.files) {
+    const text = await (await get("py/" + rel)).text();
+    const dir = rel.split("/").slice(0, -1).join("/");
+    if (dir) pyodide.FS.mkdirTree(root + "/" + dir);
+    pyodide.FS.writeFile(root + "/" + rel, text);
+  }
+  pyodide.runPython(
+    "import sys\nsys.path.insert(0, " + JSON.stringify(root) + ")\n" +
+    "from cellrun import run_cell_report as _lecturedeck_run"
+  );
+  return pyodide.globals.get("_lecturedeck_run");
+}
+
+function shorten(text) {
+  if (text.length <= HEAD_CHARS + TAIL_CHARS) return text;
+  const left = text.length - HEAD_CHARS - TAIL_CHARS;
+  return (
+    text.slice(0, HEAD_CHARS) +
+    `\n… ${left.toLocaleString("en")} characters of output left out …\n` +
+    text.slice(-TAIL_CHARS)
+  );
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type === "init") {
+    ready = load(message.interrupt);
+    try {
+      await ready;
+      self.postMessage({ type: "ready" });
+    } catch (err) {
+      self.postMessage({ type: "failed", message: err.message || String(err) });
+    }
+  } else if (message.type === "run") {
+    const run = await ready;
+    let ok, text;
+    try {
+      const result = run(message.source);
+      [ok, text] = result.toJs();
+      result.destroy();
+    } catch (err) {
+      // An interrupt that lands outside the cell, in the call itself, still ends the run.
+      [ok, text] = [false, err.message || String(err)];
+    }
+    self.postMessage({ type: "result", id: message.id, ok, text: shorten(text) });
+  }
+};

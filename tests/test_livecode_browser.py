@@ -1,0 +1,277 @@
+"""Live cells under runaway code, in Chromium: Stop, Esc and the time limit; the deck stays live.
+
+Each test runs twice: served cross-origin isolated (as `make present` serves, so Stop raises
+KeyboardInterrupt through Pyodide's interrupt buffer) and served plain (so Stop ends the
+Python worker and the next Run starts a fresh one).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from deckfixtures import PageWatch
+
+from lecturedeck import browser, cellrun
+
+DECK = "module4_4.html"
+RUNAWAY = "print('started')\nn = 0\nwhile True:\n    n += 1"
+SOFTMAX = "from lecture_code import softmax\nprint(softmax([3.0, -1.0, 0.5, 0.5]))"
+LOAD = 60000  # ms: the first Run loads Pyodide
+
+# Count the Python workers a page starts: one when Stop interrupts, one more per restart.
+COUNT_WORKERS = """
+window.workersStarted = 0;
+const PlainWorker = window.Worker;
+window.Worker = class extends PlainWorker {
+  constructor(...args) { super(...args); window.workersStarted += 1; }
+};
+"""
+
+
+@pytest.fixture(scope="module", params=["isolated", "plain"])
+def served(request, built_decks):
+    """The built decks served with the cross-origin isolation headers, then without."""
+    isolated = request.param == "isolated"
+    with browser.serve(built_decks, isolate=isolated) as url:
+        yield url, isolated
+
+
+@pytest.fixture()
+def live(chromium, served):
+    """A page on the deck, its watch, and whether the page is cross-origin isolated."""
+    url, isolated = served
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.add_init_script(COUNT_WORKERS)
+    watch = PageWatch(page, url)
+    page.goto(f"{url}/{DECK}")
+    browser.wait_for_deck(page)
+    assert page.evaluate("crossOriginIsolated") is isolated
+    yield page, watch, isolated
+    context.close()
+
+
+def go_to_cell(page, text: str):
+    """Show the slide of the first cell whose code contains ``text``; return the cell."""
+    index = page.evaluate(
+        """text => {
+            const cells = [...document.querySelectorAll('.live-cell')];
+            const cell = cells.find(c => c.querySelector('textarea').value.includes(text));
+            const i = Reveal.getIndices(cell.closest('section'));
+            Reveal.slide(i.h, i.v);
+            return cells.indexOf(cell);
+        }""",
+        text,
+    )
+    return page.locator(".live-cell").nth(index)
+
+
+def wait_state(cell, states: list[str], timeout: int = LOAD) -> str:
+    cell.page.wait_for_function(
+        "([c, states]) => states.includes(c.dataset.state)",
+        arg=[cell.element_handle(), states],
+        timeout=timeout,
+    )
+    return cell.get_attribute("data-state")
+
+
+def run_to_end(cell) -> str:
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"]) == "done"
+    return cell.locator(".live-output").inner_text()
+
+
+def start_runaway(cell) -> None:
+    cell.locator("textarea").fill(RUNAWAY)
+    cell.locator(".live-run").click()
+    wait_state(cell, ["running"])
+    assert cell.locator(".live-run").inner_text().startswith("Stop")
+
+
+def deck_still_responds(page) -> None:
+    """Timers tick, and the arrow keys move the slides, while Python spins."""
+    page.evaluate("window.ticks = 0; setInterval(() => { window.ticks += 1; }, 10)")
+    page.wait_for_function("window.ticks >= 20", timeout=10000)
+    page.evaluate("document.activeElement.blur()")
+    where = page.evaluate("Reveal.getIndices().h")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("Reveal.getIndices().h") == where + 1
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("Reveal.getIndices().h") == where
+
+
+def check_stopped(cell, isolated: bool, reason: str) -> None:
+    assert wait_state(cell, ["done", "error", "stopped"], timeout=20000) == "stopped"
+    status = cell.locator(".live-status").inner_text()
+    assert status.startswith("Stopped after ") and status.endswith(f" s: {reason}"), status
+    output = cell.locator(".live-output").inner_text()
+    if isolated:  # interrupted: what it printed, then KeyboardInterrupt on a line of the loop
+        assert output.startswith("started\nTraceback (most recent call last):")
+        assert output.endswith("KeyboardInterrupt")
+        assert 'File "<cell>", line ' in output
+    else:
+        assert "Python was restarted" in output
+    assert cell.locator(".live-run").inner_text().startswith("Run")
+
+
+def check_runs_again(cell, isolated: bool) -> None:
+    """The cell runs the next code as CPython does; Python restarted only when it had to."""
+    cell.locator("textarea").fill(SOFTMAX)
+    assert run_to_end(cell) == cellrun.run_cell(SOFTMAX).rstrip()
+    assert cell.page.evaluate("window.workersStarted") == (1 if isolated else 2)
+
+
+@pytest.mark.browser
+def test_stop_ends_a_runaway_cell_while_the_deck_keeps_working(live):
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    start_runaway(cell)
+    deck_still_responds(page)
+    assert cell.get_attribute("data-state") == "running"
+    cell.locator(".live-run").click()
+    check_stopped(cell, isolated, "Stop pressed")
+    check_runs_again(cell, isolated)
+    assert watch.external == [] and watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_esc_in_the_cell_or_on_the_page_stops_it_and_not_the_deck(live):
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    area = cell.locator("textarea")
+    area.fill(RUNAWAY)
+    area.press("Shift+Enter")
+    wait_state(cell, ["running"])
+    area.press("Escape")
+    check_stopped(cell, isolated, "Esc pressed")
+    assert area.evaluate("a => document.activeElement === a")  # still editing
+    # Esc with nothing running hands the keyboard back to the deck.
+    area.press("Escape")
+    assert page.evaluate("document.activeElement === document.body")
+    # While a cell runs, Esc anywhere stops it; reveal.js does not open the overview.
+    start_runaway(cell)
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("Escape")
+    check_stopped(cell, isolated, "Esc pressed")
+    assert not page.evaluate("Reveal.isOverview()")
+    # Another cell runs and prints the right value.
+    other = go_to_cell(page, "soft_gate(2.0, -1.0, r)")
+    code = other.locator("textarea").input_value()
+    assert run_to_end(other) == cellrun.run_cell(code).rstrip()
+    assert page.evaluate("window.workersStarted") == (1 if isolated else 3)
+    assert watch.external == [] and watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_the_time_limit_stops_a_runaway_cell_on_its_own(live):
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1.5'; }", cell.element_handle())
+    start_runaway(cell)
+    check_stopped(cell, isolated, "the cell's time limit")
+    assert cell.locator(".live-status").inner_text().startswith("Stopped after 1.5 s:")
+    check_runs_again(cell, isolated)
+    assert watch.external == [] and watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
+    cell.locator("textarea").fill("n = 0\nwhile True:\n    n += 1\n    print('line', n)")
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
+    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
+    output = cell.locator(".live-output").inner_text()
+    if isolated:
+        lines = output.splitlines()
+        assert lines[0] == "line 1" and lines[-1] == "KeyboardInterrupt"
+        assert sum(line.endswith(" characters of output left out …") for line in lines) == 1
+        assert len(output) < 20000
+    else:
+        assert "Python was restarted" in output
+    assert watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_one_cell_runs_at_a_time_and_stop_cancels_loading(live):
+    page, _, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    cell.locator(".live-run").click()
+    assert cell.get_attribute("data-state") == "loading"
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
+    assert cell.locator(".live-status").inner_text() == (
+        "Stopped while Python was loading: Stop pressed"
+    )
+    start_runaway(cell)
+    assert page.evaluate("window.workersStarted") == 2
+    other = go_to_cell(page, "soft_gate(2.0, -1.0, r)")
+    other.locator(".live-run").click()
+    assert other.locator(".live-status").inner_text() == (
+        "Another cell is running: stop it first (Esc)"
+    )
+    page.keyboard.press("Escape")
+    check_stopped(cell, isolated, "Esc pressed")
+
+
+# -- make present ----------------------------------------------------------------------------------
+
+
+def test_present_serves_isolated_decks_on_loopback(built_decks):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lecturedeck.present", "--port", "0", "--out", str(built_decks)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        assert line.startswith(f"Presenting {built_decks} on http://127.0.0.1:"), line
+        url = line.split(" on ")[1].split("/  ")[0]
+        for path, kind in [
+            (f"/{DECK}", "text/html"),
+            ("/_static/pyodide/pyodide.asm.wasm", "application/wasm"),
+            ("/_static/pyodide/pyodide.mjs", "text/javascript"),
+            ("/_static/pyworker.js", "text/javascript"),
+        ]:
+            with urllib.request.urlopen(url + path) as response:
+                assert response.status == 200 and response.version == 11
+                assert response.headers["Content-Type"].startswith(kind)
+                for name, value in browser.ISOLATION_HEADERS.items():
+                    assert response.headers[name] == value
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=10)
+    assert server.returncode == 0 and err == ""
+
+
+def test_present_says_what_is_wrong_in_one_line(tmp_path):
+    def present(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lecturedeck.present", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    missing = present("--out", str(tmp_path / "nothing"))
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        f"present: no decks in {tmp_path / 'nothing'}/; run `make slides` first\n"
+    )
+    (tmp_path / "index.html").write_text("<p>decks</p>")
+    bad_port = present("--out", str(tmp_path), "--port", "70000")
+    assert bad_port.returncode == 2
+    assert bad_port.stderr == "present: --port 70000: not a port number (0 to 65535)\n"
+    with browser.serve(tmp_path) as url:
+        taken = url.rsplit(":", 1)[1]
+        busy = present("--out", str(tmp_path), "--port", taken)
+    assert busy.returncode == 1
+    assert busy.stderr.startswith(f"present: cannot serve on 127.0.0.1:{taken}: ")
+    assert busy.stderr.count("\n") == 1
