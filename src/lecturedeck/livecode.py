@@ -252,7 +252,12 @@ class LiveCode(SphinxDirective):
         except SyntaxError:
             tree = ast.Module(body=[], type_ignores=[])
         note_package_deps(self, tree)
-        node = live_cell(source=source, output=output, rows=self.options.get("rows"))
+        # In the browser Pyodide runs a cell a few times slower than CPython: twice the
+        # build's limit, and never less than the browser's default of 10 s.
+        browser_timeout = max(10, 2 * timeout)
+        node = live_cell(
+            source=source, output=output, rows=self.options.get("rows"), timeout=browser_timeout
+        )
         self.set_source_info(node)
         return [node]
 
@@ -262,7 +267,7 @@ def visit_live_cell(self, node: live_cell) -> None:
     source = node["source"]
     rows = node["rows"] or source.count("\n") + 1
     self.body.append(
-        '<div class="live-cell">'
+        f'<div class="live-cell" data-timeout="{node.get("timeout", 10):g}">'
         '<div class="live-bar"><span class="live-label">Python</span>'
         '<span class="live-status" aria-live="polite"></span>'
         '<button class="live-run" type="button" title="Run (Shift+Enter)">Run &#9654;</button>'
