@@ -185,9 +185,9 @@ def test_a_page_count_that_does_not_match_is_an_error_and_keeps_the_last_pdf(
         assert pdf.export(chromium, base, deck, target, notes=False) == 2
         good = target.read_bytes()
         # As if reveal.js had laid out one page fewer than the deck has slides.
-        monkeypatch.setattr(
-            pdf, "SETTLE_JS", pdf.SETTLE_JS.replace("slides.length +", "slides.length + 1 +")
-        )
+        settle = pdf.SETTLE_JS.replace("  return {slides", "  pages.push(true);\n  return {slides")
+        assert settle != pdf.SETTLE_JS
+        monkeypatch.setattr(pdf, "SETTLE_JS", settle)
         with pytest.raises(pdf.PdfError) as error:
             pdf.export(chromium, base, deck, target, notes=False)
     assert (
@@ -238,3 +238,16 @@ def test_the_tools_refuse_decks_that_are_not_the_build_of_the_sources(tmp_path, 
     assert run_build(project).returncode == 1  # the build fails; the old decks stay
     for tool, (status, message) in refusals().items():
         assert status == 2 and "the last `make slides` failed or was stopped" in message, tool
+
+
+def test_a_slide_left_empty_on_purpose_prints_as_an_empty_page(tmp_path, chromium, figs_ready):
+    project = make_project(tmp_path / "project")
+    (project / "slides" / "pause.rst").write_text(
+        TWO_SLIDES + "\n.. revealjs-break::\n   :notitle:\n\n"
+    )
+    assert run_build(project).returncode == 0
+    deck = project / "_build" / "slides" / "pause.html"
+    target = tmp_path / "pause.pdf"
+    with browser.serve(deck.parent) as base:
+        assert pdf.export(chromium, base, deck, target, notes=False) == 3
+    assert pdf.blank_pages(target) == [3]  # found blank, and allowed: the slide is empty

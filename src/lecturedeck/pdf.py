@@ -45,8 +45,9 @@ window.__lecturedeckPdfReady = false;
 document.addEventListener('pdf-ready', () => { window.__lecturedeckPdfReady = true; });
 """
 READY_TIMEOUT_MS = 30000
-# Then every font and image must have arrived. Returns the pages the PDF must have: one per
-# slide, plus one per slide with speaker notes when they print on pages of their own.
+# Then every font and image must have arrived. Returns, page by page, whether the page must show
+# something: a slide with words or a picture, or a page of speaker notes. (An author may leave a
+# slide empty on purpose; its page may be blank.)
 SETTLE_JS = """async (notes) => {
   await document.fonts.ready;
   await Promise.all([...document.images].map(i => i.complete ? null : new Promise(done => {
@@ -54,12 +55,20 @@ SETTLE_JS = """async (notes) => {
     i.addEventListener('error', done, {once: true});
   })));
   const slides = Reveal.getSlides();
-  const withNotes = slides.filter(s => Reveal.getSlideNotes(s)).length;
-  return {slides: slides.length, pages: slides.length + (notes ? withNotes : 0)};
+  const pages = [];
+  for (const slide of slides) {
+    const shown = slide.cloneNode(true);  // what the slide shows: not its speaker notes
+    shown.querySelectorAll('aside.notes').forEach(n => n.remove());
+    const words = /\\p{L}/u.test(shown.textContent);
+    const picture = shown.querySelector('img, svg, canvas, video, iframe, .katex');
+    pages.push(Boolean(words || picture));
+    if (notes && Reveal.getSlideNotes(slide)) pages.push(true);
+  }
+  return {slides: slides.length, pages};
 }"""
-# pypdf content-stream operators that put something on a page.
+# pypdf content-stream operators that show words or pictures, or paint shapes.
 TEXT_OPS = {b"Tj", b"TJ", b"'", b'"'}
-PAINT_OPS = {b"f", b"F", b"f*", b"S", b"s", b"B", b"B*", b"b", b"b*", b"sh", b"Do"}
+PAINT_OPS = {b"f", b"F", b"f*", b"S", b"s", b"B", b"B*", b"b", b"b*", b"sh"}
 
 
 class PdfError(Exception):
@@ -67,22 +76,30 @@ class PdfError(Exception):
 
 
 def blank_pages(path: Path) -> list[int]:
-    """The 1-based numbers of pages with no text, no image and no drawing but a background."""
+    """The 1-based numbers of the pages of ``path`` that show nothing.
+
+    Such a page has no letter (a printed slide number is no word), no picture, and no more
+    painted shapes than the plainest page that does have words: its background and the frame
+    of its number. A page that is all drawing (an inline diagram) paints more than that.
+    """
     from pypdf import PdfReader
     from pypdf.generic import ContentStream
 
-    blank = []
     reader = PdfReader(path)
-    for number, page in enumerate(reader.pages, start=1):
+    pages = []
+    for page in reader.pages:
         contents = page.get_contents()
         ops = (
             [] if contents is None else [op for _, op in ContentStream(contents, reader).operations]
         )
-        texts = sum(op in TEXT_OPS for op in ops)
-        paints = sum(op in PAINT_OPS for op in ops)
-        if texts == 0 and paints <= 1:  # at most the page's background fill
-            blank.append(number)
-    return blank
+        words = any(c.isalpha() for c in page.extract_text())
+        pages.append((words, b"Do" in ops, sum(op in PAINT_OPS for op in ops)))
+    plainest = min((paints for words, _, paints in pages if words), default=1)
+    return [
+        number
+        for number, (words, pictures, paints) in enumerate(pages, start=1)
+        if not words and not pictures and paints <= plainest
+    ]
 
 
 def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool) -> int:
@@ -112,13 +129,13 @@ def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool
         try:
             page.pdf(path=str(part), prefer_css_page_size=True, print_background=True)
             pages = len(PdfReader(part).pages)
-            if pages != expected["pages"]:
+            if pages != len(expected["pages"]):
                 what = f"{expected['slides']} slide(s)" + (" and their notes" if notes else "")
                 raise PdfError(
                     f"{target}: {pages} page(s) printed for {what}, expected "
-                    f"{expected['pages']}; not written"
+                    f"{len(expected['pages'])}; not written"
                 )
-            blank = blank_pages(part)
+            blank = [n for n in blank_pages(part) if expected["pages"][n - 1]]
             if blank:
                 raise PdfError(
                     f"{target}: page(s) {', '.join(map(str, blank))} of {pages} came out blank; "
