@@ -66,14 +66,14 @@ def exact(x) -> decimal.Decimal:
 
 def sigmoid_ref(x) -> decimal.Decimal:
     """σ(x) to 800 digits."""
-    z = HIGH.exp(-abs(exact(x)))
+    z = HIGH.exp(exact(x).copy_abs().copy_negate())
     return HIGH.divide(1, HIGH.add(1, z)) if x >= 0 else HIGH.divide(z, HIGH.add(1, z))
 
 
 def softplus_ref(x) -> decimal.Decimal:
     """log(1 + exp(x)) to 800 digits, as max(x, 0) + log(1 + exp(−|x|))."""
     x = exact(x)
-    return HIGH.add(max(x, 0), HIGH.ln(HIGH.add(1, HIGH.exp(-abs(x)))))
+    return HIGH.add(max(x, 0), HIGH.ln(HIGH.add(1, HIGH.exp(x.copy_abs().copy_negate()))))
 
 
 def assert_accurate(got: float, ref, tol: float = 1e-13, scale=None) -> None:
@@ -83,8 +83,8 @@ def assert_accurate(got: float, ref, tol: float = 1e-13, scale=None) -> None:
     problem itself cancels (e.g. the sum of the magnitudes of the terms).
     """
     ref = exact(ref)
-    scale = abs(ref) if scale is None else exact(scale)
+    scale = ref.copy_abs() if scale is None else exact(scale)
     assert math.isfinite(got), f"{got!r} vs {ref}"
-    error = abs(HIGH.subtract(exact(got), ref))
+    error = HIGH.subtract(exact(got), ref).copy_abs()
     bound = HIGH.add(HIGH.multiply(exact(tol), scale), exact(4 * 2.0**-1074))
     assert error <= bound, f"{got!r} vs {ref:.20e}: error {error:.3e} > {bound:.3e}"

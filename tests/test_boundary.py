@@ -88,7 +88,7 @@ def test_every_valid_call_works():
         getattr(lecture_code, name)(*args)
 
 
-@pytest.mark.parametrize(("fn", "index", "bad", "error", "message"), bad_calls())
+@pytest.mark.parametrize(("fn", "index", "bad", "error", "message"), list(bad_calls()))
 def test_every_public_function_rejects_bad_arguments_naming_itself(fn, index, bad, error, message):
     args = list(VALID[fn.__name__])
     args[index] = bad

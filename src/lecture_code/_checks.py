@@ -10,9 +10,9 @@ declared on the decorator line, which slides do not show: ``positive`` and
 Calls from one lecture function to another are not checked again: their inputs were
 checked by the outer call. Every error names the function the user called, as
 ``"<fn>: <name> <problem>"``: ``TypeError`` for the wrong kind, ``ValueError`` for a bad
-value, and an ``OverflowError`` inside becomes ``"<fn>: <overflow> is too large for a
-float"``. The body receives the checked arguments converted (ints to floats, tuples to
-lists), so it is just the math.
+value. An ``OverflowError`` inside, or a result that is not finite, becomes
+``"<fn>: <overflow> is too large for a float"``. The body receives the checked
+arguments converted (ints to floats, tuples to lists), so it is just the math.
 """
 
 import functools
@@ -59,13 +59,23 @@ def checked(fn: Callable | None = None, *, overflow: str = "the result", **rules
                 value = _check(value, hints[arg], arg, arg, rules)
                 _check_shape(value, arg, rules.get("shapes", {}).get(arg), dims)
                 bound.arguments[arg] = value
-            return fn(*bound.args, **bound.kwargs)
+            result = fn(*bound.args, **bound.kwargs)
+            if not _finite(result):
+                raise OverflowError
+            return result
         except OverflowError:
             raise ValueError(f"{name}: {overflow} is too large for a float") from None
         finally:
             _called.reset(token)
 
     return wrapper
+
+
+def _finite(result: object) -> bool:
+    """Whether every float in a result (a number, or nested lists and tuples) is finite."""
+    if isinstance(result, list | tuple):
+        return all(map(_finite, result))
+    return not isinstance(result, float) or math.isfinite(result)
 
 
 def _check(value: object, hint: object, label: str, arg: str, rules: dict) -> object:

@@ -112,7 +112,7 @@ def logsumexp(xs: list[float]) -> float:
     return m + log_sum
 
 
-@checked
+@checked(overflow="log softmax(x)_i")
 def log_softmax(xs: list[float]) -> list[float]:
     """Log of the softmax, without computing the softmax.
 
