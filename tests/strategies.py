@@ -1,6 +1,8 @@
 """Shared Hypothesis strategies and helpers for the lecture-code tests."""
 
+import decimal
 import math
+from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -45,3 +47,44 @@ def assert_close(a, b, tol: float = 1e-9) -> None:
 def central_difference(f, x: float, h: float = 1e-5) -> float:
     """(f(x + h) - f(x - h)) / 2h."""
     return (f(x + h) - f(x - h)) / (2 * h)
+
+
+# The whole range of floats short of the last few ulps below the largest one, for the
+# numerics tests: they must hold for extreme finite inputs, not just friendly ones.
+wide = finite(1e308)
+
+SMALLEST_NORMAL = 2.2250738585072014e-308
+HIGH = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def exact(x) -> decimal.Decimal:
+    """The exact value of a float (or Fraction, to 800 digits) as a Decimal."""
+    if isinstance(x, Fraction):
+        return HIGH.divide(decimal.Decimal(x.numerator), decimal.Decimal(x.denominator))
+    return decimal.Decimal(x)
+
+
+def sigmoid_ref(x) -> decimal.Decimal:
+    """σ(x) to 800 digits."""
+    z = HIGH.exp(exact(x).copy_abs().copy_negate())
+    return HIGH.divide(1, HIGH.add(1, z)) if x >= 0 else HIGH.divide(z, HIGH.add(1, z))
+
+
+def softplus_ref(x) -> decimal.Decimal:
+    """log(1 + exp(x)) to 800 digits, as max(x, 0) + log(1 + exp(−|x|))."""
+    x = exact(x)
+    return HIGH.add(max(x, 0), HIGH.ln(HIGH.add(1, HIGH.exp(x.copy_abs().copy_negate()))))
+
+
+def assert_accurate(got: float, ref, tol: float = 1e-13, scale=None) -> None:
+    """Assert |got − ref| ≤ tol · scale, plus a few subnormal ulps (scale defaults to |ref|).
+
+    ``ref`` is a high-precision reference (Decimal or Fraction). Pass ``scale`` where the
+    problem itself cancels (e.g. the sum of the magnitudes of the terms).
+    """
+    ref = exact(ref)
+    scale = ref.copy_abs() if scale is None else exact(scale)
+    assert math.isfinite(got), f"{got!r} vs {ref}"
+    error = HIGH.subtract(exact(got), ref).copy_abs()
+    bound = HIGH.add(HIGH.multiply(exact(tol), scale), exact(4 * 2.0**-1074))
+    assert error <= bound, f"{got!r} vs {ref:.20e}: error {error:.3e} > {bound:.3e}"

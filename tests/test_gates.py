@@ -33,7 +33,7 @@ def test_soft_gate_saturates_to_a_hard_choice():
 @given(bounded, bounded, bounded)
 def test_soft_gate_grad_states_the_slide_formulas(x, y, r):
     s = sigmoid(r)
-    assert soft_gate_grad(x, y, r) == (s, 1.0 - s, (x - y) * (s * (1.0 - s)))
+    assert_close(soft_gate_grad(x, y, r), (s, 1.0 - s, (x - y) * (s * (1.0 - s))), 1e-12)
 
 
 @given(bounded, bounded, bounded)
@@ -128,5 +128,5 @@ def test_soft_gates_reject_bad_numbers(fn):
         fn(math.inf, 1.0, 0.0)
     with pytest.raises(TypeError, match=f"^{fn.__name__}: y must be a number, got 'y'"):
         fn(1.0, "y", 0.0)
-    with pytest.raises(ValueError, match="^sigmoid: x must be finite, got nan"):
+    with pytest.raises(ValueError, match=f"^{fn.__name__}: r must be finite, got nan"):
         fn(1.0, 1.0, math.nan)

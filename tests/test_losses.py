@@ -112,5 +112,7 @@ def test_losses_reject_bad_input(fn, points, labels, w, b, error, message):
 
 
 def test_predict_rejects_mismatched_lengths():
-    with pytest.raises(ValueError, match=r"^dot: u and v must have the same length \(1 != 2\)"):
+    with pytest.raises(
+        ValueError, match=r"^predict: point and w must have the same length \(2 != 1\)"
+    ):
         predict([1.0, 2.0], [1.0], 0.0)

@@ -6,11 +6,12 @@ through a softmax gate that mixes the values V.
 
 import math
 
-from lecture_code._checks import check_matrix, check_same_length
+from lecture_code._checks import checked
 from lecture_code.gates import softmax_gate
 from lecture_code.reductions import dot, softmax
 
 
+@checked(shapes={"q": "d", "K": "m d"}, overflow="q · k_j")
 def scores(q: list[float], K: list[list[float]]) -> list[float]:
     """Scaled dot-product scores of one query against all keys.
 
@@ -23,10 +24,10 @@ def scores(q: list[float], K: list[list[float]]) -> list[float]:
     Returns:
         One score per key.
     """
-    scale = math.sqrt(len(q))
-    return [dot(q, k) / scale for k in K]
+    return [dot(q, k) / math.sqrt(len(q)) for k in K]
 
 
+@checked(shapes={"Q": "n d", "K": "m d"}, overflow="q_i · k_j")
 def attention_weights(Q: list[list[float]], K: list[list[float]]) -> list[list[float]]:
     """Attention weights of every query over the keys.
 
@@ -39,11 +40,10 @@ def attention_weights(Q: list[list[float]], K: list[list[float]]) -> list[list[f
     Returns:
         One row of weights per query; each row sums to 1.
     """
-    Q = check_matrix("Q", "attention_weights", Q)
-    K = check_matrix("K", "attention_weights", K, width=len(Q[0]))
     return [softmax(scores(q, K)) for q in Q]
 
 
+@checked(shapes={"Q": "n d", "K": "m d", "V": "m e"}, overflow="q_i · k_j")
 def attention(
     Q: list[list[float]], K: list[list[float]], V: list[list[float]]
 ) -> list[list[float]]:
@@ -59,8 +59,4 @@ def attention(
     Returns:
         One output vector per query, each as long as the rows of V.
     """
-    Q = check_matrix("Q", "attention", Q)
-    K = check_matrix("K", "attention", K, width=len(Q[0]))
-    V = check_matrix("V", "attention", V)
-    check_same_length("attention", "K", K, "V", V)
     return [softmax_gate(V, scores(q, K)) for q in Q]

@@ -6,15 +6,19 @@ the rows of a matrix X. Both are differentiable "soft" versions of an if.
 
 import math
 
-from lecture_code._checks import check_matrix, check_number, check_same_length, check_vector
+from lecture_code._checks import checked
 from lecture_code.activations import sigmoid, sigmoid_back
 from lecture_code.reductions import softmax
 
 
+@checked
 def soft_gate(x: float, y: float, r: float) -> float:
     """Soft choice between x and y, controlled by r.
 
     f(x, y, r) = x σ(r) + y (1 − σ(r))
+
+    Stable form: 1 − σ(r) = σ(−r), so the weight of y is not rounded to 0 when
+    σ(r) rounds to 1 (soft_gate(1, 1e30, 40) is 4.2e12, not 1).
 
     Args:
         x: The value chosen when r → +∞.
@@ -24,16 +28,17 @@ def soft_gate(x: float, y: float, r: float) -> float:
     Returns:
         A number between x and y.
     """
-    x = check_number("x", "soft_gate", x)
-    y = check_number("y", "soft_gate", y)
-    s = sigmoid(r)
-    return x * s + y * (1.0 - s)
+    return x * sigmoid(r) + y * sigmoid(-r)
 
 
+@checked
 def soft_gate_grad(x: float, y: float, r: float) -> tuple[float, float, float]:
     """Partial derivatives of the soft gate.
 
     f'_x = σ(r),  f'_y = 1 − σ(r),  f'_r = (x − y) σ'(r)
+
+    Stable form: f'_y = σ(−r), and f'_r = 2 σ'(r) (x/2 − y/2), as x − y can
+    overflow for finite x and y while (x − y) σ'(r) is finite.
 
     Args:
         x: The first input of ``soft_gate``.
@@ -43,12 +48,10 @@ def soft_gate_grad(x: float, y: float, r: float) -> tuple[float, float, float]:
     Returns:
         The tuple (∂f/∂x, ∂f/∂y, ∂f/∂r).
     """
-    x = check_number("x", "soft_gate_grad", x)
-    y = check_number("y", "soft_gate_grad", y)
-    s = sigmoid(r)
-    return s, 1.0 - s, (x - y) * sigmoid_back(r, 1.0)
+    return sigmoid(r), sigmoid(-r), 2.0 * sigmoid_back(r, x / 2 - y / 2)
 
 
+@checked(shapes={"X": "n d", "R": "n"})
 def softmax_gate(X: list[list[float]], R: list[float]) -> list[float]:
     """Soft choice among the rows of X, controlled by the scores R.
 
@@ -61,9 +64,6 @@ def softmax_gate(X: list[list[float]], R: list[float]) -> list[float]:
     Returns:
         A convex combination of the rows of X.
     """
-    X = check_matrix("X", "softmax_gate", X)
-    R = check_vector("R", "softmax_gate", R)
-    check_same_length("softmax_gate", "X", X, "R", R)
     weights = softmax(R)
     columns = zip(*X, strict=True)
     return [math.fsum(w * x for w, x in zip(weights, col, strict=True)) for col in columns]

@@ -10,12 +10,13 @@ import random
 import re
 from itertools import pairwise
 
-from lecture_code._checks import check_positive, check_string
+from lecture_code._checks import checked, fail
 from lecture_code.reductions import softmax
 
 Model = dict[str, dict[str, int]]
 
 
+@checked
 def tokenize(text: str) -> list[str]:
     """Split text into lowercase words; "." is kept as a token of its own.
 
@@ -25,10 +26,10 @@ def tokenize(text: str) -> list[str]:
     Returns:
         The tokens, e.g. ``tokenize("The cat sat.") == ["the", "cat", "sat", "."]``.
     """
-    text = check_string("text", "tokenize", text)
     return re.findall(r"[\w']+|\.", text.lower())
 
 
+@checked
 def train_bigram(text: str) -> Model:
     """Count which word follows which.
 
@@ -40,9 +41,9 @@ def train_bigram(text: str) -> Model:
     Returns:
         The nested dictionary of counts.
     """
-    tokens = tokenize(check_string("text", "train_bigram", text))
+    tokens = tokenize(text)
     if len(tokens) < 2:
-        raise ValueError(f"train_bigram: text must contain at least 2 tokens, got {len(tokens)}")
+        fail(f"text must contain at least 2 tokens, got {len(tokens)}")
     model: Model = {}
     for a, b in pairwise(tokens):
         followers = model.setdefault(a, {})
@@ -50,35 +51,27 @@ def train_bigram(text: str) -> Model:
     return model
 
 
+@checked(positive=("model",))
 def next_token_logits(model: Model, word: str) -> tuple[list[str], list[float]]:
     """Logits of the words that can follow ``word``.
 
     logit(b | a) = log count(a, b)
 
     Args:
-        model: A model from ``train_bigram``.
+        model: A model from ``train_bigram``: positive counts.
         word: The current word a.
 
     Returns:
         The followers sorted alphabetically, and their logits.
     """
-    if not isinstance(model, dict):
-        raise TypeError(f"next_token_logits: model must be a dict, got {type(model).__name__}")
-    word = check_string("word", "next_token_logits", word).lower()
-    followers = model.get(word)
+    followers = model.get(word.lower())
     if not followers:
-        raise ValueError(f"next_token_logits: word {word!r} has no followers in the model")
+        fail(f"word {word.lower()!r} has no followers in the model")
     words = sorted(followers)
-    for b in words:
-        count = followers[b]
-        if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
-            raise ValueError(
-                f"next_token_logits: count of {word!r} -> {b!r} must be a positive int, "
-                f"got {count!r}"
-            )
     return words, [math.log(followers[b]) for b in words]
 
 
+@checked(positive=("model", "temperature"))
 def next_token_distribution(
     model: Model, word: str, temperature: float = 1.0
 ) -> tuple[list[str], list[float]]:
@@ -87,18 +80,18 @@ def next_token_distribution(
     P(b | a) = softmax(logits / T)_b = count(a, b)^(1/T) / sum_c count(a, c)^(1/T)
 
     Args:
-        model: A model from ``train_bigram``.
+        model: A model from ``train_bigram``: positive counts.
         word: The current word a.
         temperature: T > 0; small T makes the most frequent follower likelier.
 
     Returns:
         The followers sorted alphabetically, and their probabilities.
     """
-    check_positive("temperature", "next_token_distribution", temperature)
     words, logits = next_token_logits(model, word)
     return words, softmax(logits, temperature)
 
 
+@checked(positive=("model", "temperature"), nonnegative=("n_words",))
 def sample_continuation(
     model: Model, start: str, n_words: int, rng: random.Random, temperature: float = 1.0
 ) -> list[str]:
@@ -110,7 +103,7 @@ def sample_continuation(
     ``start`` that the model has never seen).
 
     Args:
-        model: A model from ``train_bigram``.
+        model: A model from ``train_bigram``: positive counts.
         start: The first word w_0 (not part of the result).
         n_words: The maximal number of words to sample, ≥ 0.
         rng: The only source of randomness, e.g. ``random.Random(0)``.
@@ -119,17 +112,7 @@ def sample_continuation(
     Returns:
         The sampled words w_1, w_2, ...
     """
-    if not isinstance(model, dict):
-        raise TypeError(f"sample_continuation: model must be a dict, got {type(model).__name__}")
-    word = check_string("start", "sample_continuation", start).lower()
-    if isinstance(n_words, bool) or not isinstance(n_words, int):
-        raise TypeError(f"sample_continuation: n_words must be an int, got {n_words!r}")
-    if n_words < 0:
-        raise ValueError(f"sample_continuation: n_words must be >= 0, got {n_words}")
-    if not isinstance(rng, random.Random):
-        raise TypeError(f"sample_continuation: rng must be a random.Random, got {rng!r}")
-    check_positive("temperature", "sample_continuation", temperature)
-    continuation = []
+    word, continuation = start.lower(), []
     while len(continuation) < n_words and model.get(word):
         words, probs = next_token_distribution(model, word, temperature)
         word = rng.choices(words, weights=probs)[0]

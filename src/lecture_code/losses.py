@@ -5,36 +5,27 @@ Labels y are 0 or 1.
 """
 
 import math
+from fractions import Fraction
 
-from lecture_code._checks import (
-    check_matrix,
-    check_number,
-    check_same_length,
-    check_vector,
-)
+from lecture_code._checks import checked
 from lecture_code.activations import softplus, step
-from lecture_code.reductions import dot
+
+DATA = {"shapes": {"points": "n d", "labels": "n", "w": "d"}, "choices": {"labels": (0, 1)}}
 
 
-def _check_data(
-    fn: str, points: list[list[float]], labels: list[float], w: list[float], b: float
-) -> tuple[list[list[float]], list[float], list[float], float]:
-    """Validate a data set and a linear classifier; return them as floats."""
-    w = check_vector("w", fn, w)
-    b = check_number("b", fn, b)
-    points = check_matrix("points", fn, points, width=len(w))
-    labels = check_vector("labels", fn, labels)
-    check_same_length(fn, "points", points, "labels", labels)
-    for i, y in enumerate(labels):
-        if y not in (0.0, 1.0):
-            raise ValueError(f"{fn}: labels[{i}] must be 0 or 1, got {y!r}")
-    return points, labels, w, b
+def _score(w: list[float], p: list[float], b: float) -> Fraction:
+    """Return z = w · p + b exactly, as a fraction: its sign is never rounded away."""
+    return sum((Fraction(wi) * Fraction(pi) for wi, pi in zip(w, p, strict=True)), Fraction(b))
 
 
+@checked(shapes={"point": "d", "w": "d"})
 def predict(point: list[float], w: list[float], b: float) -> float:
     """Prediction of a linear classifier.
 
     ŷ = step(w · p + b)
+
+    Exact form: z = w · p + b is computed exactly, so the prediction is right even
+    when w · p is close to −b or beyond the largest float.
 
     Args:
         point: The point p.
@@ -44,10 +35,10 @@ def predict(point: list[float], w: list[float], b: float) -> float:
     Returns:
         ``1.0`` or ``0.0``.
     """
-    b = check_number("b", "predict", b)
-    return step(dot(w, point) + b)
+    return step(_score(w, point, b))
 
 
+@checked(**DATA)
 def step_loss(points: list[list[float]], labels: list[float], w: list[float], b: float) -> int:
     """Count the points that the linear classifier gets wrong.
 
@@ -62,17 +53,18 @@ def step_loss(points: list[list[float]], labels: list[float], w: list[float], b:
     Returns:
         The number of misclassified points.
     """
-    points, labels, w, b = _check_data("step_loss", points, labels, w, b)
     return sum(predict(p, w, b) != y for p, y in zip(points, labels, strict=True))
 
 
+@checked(**DATA, overflow="w · p_i + b")
 def sigmoid_loss(points: list[list[float]], labels: list[float], w: list[float], b: float) -> float:
     """Mean binary cross-entropy of the sigmoid of a linear classifier.
 
     L(w, b) = −(1/n) sum_i [y_i log σ(z_i) + (1 − y_i) log(1 − σ(z_i))],  z_i = w · p_i + b
 
     Stable form: log σ(z) = −softplus(−z) and log(1 − σ(z)) = −softplus(z), so
-    L(w, b) = (1/n) sum_i [y_i softplus(−z_i) + (1 − y_i) softplus(z_i)].
+    L(w, b) = (1/n) sum_i softplus(−z_i if y_i = 1 else z_i). Each z_i is rounded
+    once from its exact value, and each term is divided by n before the exact sum.
 
     Args:
         points: The points p_i, all as long as ``w``.
@@ -83,9 +75,6 @@ def sigmoid_loss(points: list[list[float]], labels: list[float], w: list[float],
     Returns:
         The mean loss, a float ≥ 0.
     """
-    points, labels, w, b = _check_data("sigmoid_loss", points, labels, w, b)
-    losses = []
-    for p, y in zip(points, labels, strict=True):
-        z = dot(w, p) + b
-        losses.append(y * softplus(-z) + (1.0 - y) * softplus(z))
-    return math.fsum(losses) / len(losses)
+    n = len(points)
+    zs = [float(_score(w, p, b)) for p in points]
+    return math.fsum(softplus(-z if y == 1 else z) / n for z, y in zip(zs, labels, strict=True))
