@@ -92,12 +92,19 @@ def test_lecture_source_shows_the_function_as_written_without_its_docstring(proj
     assert run_build(project).returncode == 0
     soup = BeautifulSoup((project / "_build/slides/deck.html").read_text(), "html.parser")
     shown = [block.get_text() for block in soup.select(".lecture-source pre")]
-    full = inspect.getsource(lecture_code.softmax)
+
+    def undecorated(function) -> str:  # the source from its `def` line on
+        lines = inspect.getsource(function).splitlines(keepends=True)
+        return "".join(lines[next(i for i, ln in enumerate(lines) if ln.startswith("def ")) :])
+
+    full = undecorated(lecture_code.softmax)
     doc = inspect.getdoc(lecture_code.softmax).splitlines()[0]
     assert doc in full and doc not in shown[0]
     assert shown[0].splitlines()[0] == full.splitlines()[0]
+    assert shown[0].splitlines()[0].startswith("def softmax(")
     assert shown[0].rstrip().splitlines()[-1] == full.rstrip().splitlines()[-1]
-    assert shown[1].strip() == inspect.getsource(lecture_code.relu).strip()
+    assert shown[1].strip() == undecorated(lecture_code.relu).strip()
+    assert "@" not in shown[0] + shown[1]
 
 
 def test_lecture_source_of_an_unknown_name_fails_the_build(project):
