@@ -8,6 +8,14 @@ the last good decks in place.
 A build whose inputs have not changed since the last good build (by size and
 modification time of every input file) skips Sphinx entirely; otherwise Sphinx's
 own incremental build re-reads only the decks that changed.
+
+``_build/slides`` is exactly the last good build: the files it consists of are
+taken from Sphinx's environment (Sphinx never deletes stale files from its own
+output folder), and every other file is removed. Their sizes and times are
+recorded, so a no-op build that finds a published file deleted or edited by hand
+publishes the last good build again. Before Sphinx runs, the npm assets the decks
+serve and the sources' encoding are checked; any exception inside Sphinx is one
+``file[:line]: Type: message`` line, never Sphinx's crash report.
 """
 
 from __future__ import annotations
@@ -148,7 +156,8 @@ def manifest_of(out: Path, files: set[str]) -> dict[str, list[int]]:
 def published_changes(out: Path, manifest: dict[str, list[int]]) -> list[str]:
     """Published files deleted, added or edited since ``manifest`` was recorded."""
     found: dict[str, list[int]] = {}
-    stack = [out]
+    prefix = len(str(out)) + 1
+    stack = [str(out)]
     while stack:
         try:
             entries = os.scandir(stack.pop())
@@ -157,11 +166,10 @@ def published_changes(out: Path, manifest: dict[str, list[int]]) -> list[str]:
         with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    rel = Path(entry.path).relative_to(out).as_posix()
-                    found[rel] = [st.st_size, st.st_mtime_ns]
+                    found[entry.path[prefix:].replace(os.sep, "/")] = [st.st_size, st.st_mtime_ns]
     return sorted(
         rel for rel in found.keys() | manifest.keys() if found.get(rel) != manifest.get(rel)
     )
