@@ -32,7 +32,9 @@ def one_line_errors(stderr: str) -> None:
     assert "Exception occurred" not in stderr, stderr
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGHUP], ids=["TERM", "KILL", "HUP"]
+)
 def test_a_build_killed_once_sphinx_saved_its_environment_never_publishes_the_broken_deck(
     project, sig
 ):
