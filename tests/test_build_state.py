@@ -184,8 +184,9 @@ def test_an_exception_inside_sphinx_is_one_line_naming_the_file(project):
     conf.write_text(
         conf.read_text()
         + "\n\ndef _boom(app, doctree):\n"
-        + "    for node in doctree.findall():\n"
-        + "        if 'BOOM' in node.astext() and not node.children[1:]:\n"
+        + "    from docutils import nodes\n\n"
+        + "    for node in doctree.findall(nodes.paragraph):\n"
+        + "        if 'BOOM' in node.astext():\n"
         + "            raise ValueError('boom went the handler')\n\n\n"
         + "def setup(app):\n    app.connect('doctree-read', _boom)\n"
     )
@@ -196,7 +197,7 @@ def test_an_exception_inside_sphinx_is_one_line_naming_the_file(project):
     one_line_errors(result.stderr)
     lines = [ln for ln in result.stderr.splitlines() if "boom went the handler" in ln]
     assert len(lines) == 1, result.stderr
-    assert "slides/deck.rst" in lines[0] and "ValueError: boom went the handler" in lines[0]
+    assert lines[0].endswith("slides/deck.rst:9: ValueError: boom went the handler"), lines
     assert not (published(project) / "deck.html").exists()
 
 

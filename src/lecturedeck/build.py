@@ -230,6 +230,7 @@ def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str)
 def describe_exception(exc: BaseException, app: object, root: Path, srcdir: Path) -> str:
     """One line for an exception raised inside Sphinx: ``file[:line]: Type: message``."""
     from docutils import nodes
+    from docutils.utils import get_source_line
     from sphinx.errors import ExtensionError, SphinxParallelError
 
     while isinstance(exc, ExtensionError) and exc.orig_exc is not None:
@@ -247,18 +248,16 @@ def describe_exception(exc: BaseException, app: object, root: Path, srcdir: Path
         frames.append(tb.tb_frame)
         tb = tb.tb_next
     for frame in reversed(frames):
+        located = []
         for value in frame.f_locals.values():
             if isinstance(value, nodes.Node):
-                source, line = value.source or "", value.line
-                if not source:
-                    from docutils.utils import get_source_line
-
-                    source, line = get_source_line(value)
+                source, line = get_source_line(value)
                 if source:
-                    where = _show(Path(source.split(":docstring of")[0]), root)
-                    where += f":{line}" if line else ""
-                    break
-        if where:
+                    located.append((line is None, source, line))
+        if located:
+            _, source, line = min(located, key=lambda item: item[0])
+            where = _show(Path(source.split(":docstring of")[0]), root)
+            where += f":{line}" if line else ""
             break
     if where is None:
         env = getattr(app, "env", None)
