@@ -74,7 +74,7 @@ GOOD = "Deck\n====\n\nSlide\n-----\n\nSome text.\n"
 BROKEN = {
     "unknown directive": ("\n.. no-such-directive::\n\n   body\n", 9, "Unknown directive type"),
     "missing image": ("\n.. image:: figs/none/missing.png\n", 9, "image not found"),
-    "math error": ("\n.. math::\n\n   \\frac{1}{\n", 9, "KaTeX parse error"),
+    "math error": ("\n.. math::\n\n   \\frac{1}{\n", 11, "KaTeX parse error"),
     "bad list indentation": ("\n* one\n   * two\n  * three\n", 11, "unexpected unindent"),
 }
 
@@ -110,7 +110,7 @@ def test_every_problem_is_listed_not_just_the_first(project):
     )
     result = run_build(project)
     assert result.returncode != 0
-    assert "deck.rst:9:" in result.stderr and "deck.rst:13:" in result.stderr, result.stderr
+    assert "deck.rst:11:" in result.stderr and "deck.rst:13:" in result.stderr, result.stderr
 
 
 def test_a_failed_build_fails_again_until_the_deck_is_fixed(project):
@@ -123,7 +123,7 @@ def test_a_failed_build_fails_again_until_the_deck_is_fixed(project):
     for _ in range(2):  # rebuilding with nothing changed must not publish the broken deck
         result = run_build(project)
         assert result.returncode != 0
-        assert "slides/deck.rst:9:" in result.stderr and "KaTeX parse error" in result.stderr
+        assert "slides/deck.rst:11:" in result.stderr and "KaTeX parse error" in result.stderr
         assert published.read_bytes() == good_html
     deck.write_text(GOOD.replace("Some text.", "Fixed."))
     assert run_build(project).returncode == 0

@@ -8,6 +8,14 @@ the last good decks in place.
 A build whose inputs have not changed since the last good build (by size and
 modification time of every input file) skips Sphinx entirely; otherwise Sphinx's
 own incremental build re-reads only the decks that changed.
+
+``_build/slides`` is exactly the last good build: the files it consists of are
+taken from Sphinx's environment (Sphinx never deletes stale files from its own
+output folder), and every other file is removed. Their sizes and times are
+recorded, so a no-op build that finds a published file deleted or edited by hand
+publishes the last good build again. Before Sphinx runs, the npm assets the decks
+serve and the sources' encoding are checked; any exception inside Sphinx is one
+``file[:line]: Type: message`` line, never Sphinx's crash report.
 """
 
 from __future__ import annotations
@@ -50,28 +58,48 @@ def fingerprint(root: Path, srcdir: Path) -> str:
     return h.hexdigest()
 
 
-def docnames(srcdir: Path) -> set[str]:
-    """The decks of a source folder, as Sphinx names them (``module4_4``, ``index``).
+# What the decks serve from node_modules: a build without them fails at once.
+REQUIRED_ASSETS = {
+    "katex": ["package.json", "dist/katex.min.css", "dist/fonts"],
+    "pyodide": [
+        "pyodide.mjs",
+        "pyodide.asm.mjs",
+        "pyodide.asm.wasm",
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+    ],
+}
+# Source files Sphinx reads as text; checked to be UTF-8 before it runs.
+TEXT_SUFFIXES = {".rst", ".txt", ".inc"}
 
-    Files and folders whose names start with ``_`` are include-only partials, not decks.
-    """
-    return {
-        rel.with_suffix("").as_posix()
-        for rel in (p.relative_to(srcdir) for p in srcdir.rglob("*.rst"))
-        if not any(part.startswith("_") for part in rel.parts)
-    }
+
+def missing_asset(root: Path) -> str | None:
+    """The message for the first npm asset the decks need that is not installed, or None."""
+    for package, files in REQUIRED_ASSETS.items():
+        folder = root / "node_modules" / package
+        missing = folder if not folder.is_dir() else None
+        missing = missing or next((folder / f for f in files if not (folder / f).exists()), None)
+        if missing is not None:
+            return f"slides: {_show(missing, root)} is missing; run `npm ci` (or `make setup`)"
+    return None
 
 
-def prune(folder: Path, names: set[str]) -> list[str]:
-    """Delete the pages of decks that no longer exist; return their names."""
-    gone = []
-    for page in folder.rglob("*.html"):
-        rel = page.relative_to(folder)
-        if rel.parts[0].startswith("_") or rel.with_suffix("").as_posix() in names:
+def undecodable(root: Path, srcdir: Path) -> list[str]:
+    """One ``file:line: not UTF-8: byte 0x.. at offset N`` line per source that is not UTF-8."""
+    problems = []
+    for path in sorted(srcdir.rglob("*")):
+        if path.suffix not in TEXT_SUFFIXES or not path.is_file():
             continue
-        page.unlink()
-        gone.append(rel.as_posix())
-    return gone
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            problems.append(
+                f"{_show(path, root)}:{line}: error: not UTF-8: byte 0x{data[exc.start]:02x} "
+                f"at offset {exc.start}"
+            )
+    return problems
 
 
 def copy_if_changed(src: Path, dst: Path) -> bool:
@@ -96,12 +124,54 @@ def copy_if_changed(src: Path, dst: Path) -> bool:
     return True
 
 
-def publish(stage: Path, out: Path) -> int:
-    """Copy the files of ``stage`` whose content differs into ``out``; return how many."""
-    return sum(
-        copy_if_changed(src, out / src.relative_to(stage))
-        for src in stage.rglob("*")
-        if not src.is_dir()
+def publish(stage: Path, out: Path, files: set[str] | None = None) -> int:
+    """Make ``out`` hold exactly ``files`` of ``stage`` (all of them when None).
+
+    Copy each file whose content differs, delete every other file of ``out``; return how
+    many were copied or deleted.
+    """
+    if files is None:
+        files = {p.relative_to(stage).as_posix() for p in stage.rglob("*") if not p.is_dir()}
+    changed = sum(copy_if_changed(stage / rel, out / rel) for rel in sorted(files))
+    for path in sorted(out.rglob("*"), reverse=True) if out.is_dir() else []:
+        rel = path.relative_to(out).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in files:
+            path.unlink()
+            changed += 1
+    return changed
+
+
+def manifest_of(out: Path, files: set[str]) -> dict[str, list[int]]:
+    """Size and modification time of each published file."""
+    result = {}
+    for rel in sorted(files):
+        st = (out / rel).stat()
+        result[rel] = [st.st_size, st.st_mtime_ns]
+    return result
+
+
+def published_changes(out: Path, manifest: dict[str, list[int]]) -> list[str]:
+    """Published files deleted, added or edited since ``manifest`` was recorded."""
+    found: dict[str, list[int]] = {}
+    prefix = len(str(out)) + 1
+    stack = [str(out)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except FileNotFoundError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found[entry.path[prefix:].replace(os.sep, "/")] = [st.st_size, st.st_mtime_ns]
+    return sorted(
+        rel for rel in found.keys() | manifest.keys() if found.get(rel) != manifest.get(rel)
     )
 
 
@@ -110,15 +180,116 @@ def doctrees_dir(root: Path, builder: str, srcdir: Path) -> Path:
     return root / "_build" / ".doctrees" / f"{builder}-{srcdir.name}"
 
 
-def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str) -> int:
-    """Run Sphinx in this process; return its exit status."""
-    from sphinx.cmd.build import build_main
+class SphinxRun:
+    """The outcome of one Sphinx run: its exit status and the files the build consists of."""
 
-    doctrees = doctrees_dir(root, builder, srcdir)
-    args = ["-b", builder, "-c", str(root), "-d", str(doctrees), "-W", "--keep-going", "-q"]
-    if jobs != "1":
-        args += ["-j", jobs]
-    return build_main([*args, str(srcdir), str(stage)])
+    def __init__(self, status: int, files: set[str] | None = None) -> None:
+        self.status = status
+        self.files = files or set()
+
+
+def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str) -> SphinxRun:
+    """Run Sphinx in this process, strictly (``-W --keep-going -q``).
+
+    Any exception Sphinx or an extension raises is printed as one line naming the file
+    (and line where known), never as Sphinx's crash report page.
+    """
+    from sphinx.application import Sphinx
+    from sphinx.cmd.build import jobs_argument
+    from sphinx.util.console import nocolor
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    if not sys.stderr.isatty():
+        nocolor()
+    app = None
+    try:
+        with patch_docutils(root), docutils_namespace():
+            app = Sphinx(
+                srcdir=srcdir,
+                confdir=root,
+                outdir=stage,
+                doctreedir=doctrees_dir(root, builder, srcdir),
+                buildername=builder,
+                status=None,
+                warning=sys.stderr,
+                warningiserror=True,
+                parallel=jobs_argument(jobs),
+            )
+            app.build(False, [])
+            if app.statuscode != 0:
+                return SphinxRun(app.statuscode)
+            return SphinxRun(0, built_files(app, stage))
+    except KeyboardInterrupt:
+        print(f"{_show(srcdir, root)}: interrupted", file=sys.stderr)
+        return SphinxRun(130)
+    except (Exception, SystemExit) as exc:  # the last net: one line, never a crash report
+        print(describe_exception(exc, app, root, srcdir), file=sys.stderr)
+        return SphinxRun(2)
+
+
+def describe_exception(exc: BaseException, app: object, root: Path, srcdir: Path) -> str:
+    """One line for an exception raised inside Sphinx: ``file[:line]: error: Type: message``."""
+    from sphinx.errors import SphinxParallelError
+
+    from lecturedeck.strict import exception_location, unwrap
+
+    exc = unwrap(exc)
+    if isinstance(exc, SphinxParallelError):
+        problem = exc.message
+    else:
+        text = str(exc).strip().splitlines()
+        problem = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    where = None
+    located = exception_location(exc)
+    if located:
+        where = _show(Path(located[0]), root) + (f":{located[1]}" if located[1] else "")
+    if where is None:
+        env = getattr(app, "env", None)
+        docname = getattr(getattr(env, "current_document", None), "docname", "")
+        if docname:
+            where = _show(Path(env.doc2path(docname)), root)
+    if where is None:
+        where = _show(srcdir, root)
+    return f"{where}: error: {problem}"
+
+
+def built_files(app: object, stage: Path) -> set[str]:
+    """The files, relative to ``stage``, that the build just finished consists of.
+
+    Sphinx never deletes anything from its output folder, so the stage also holds the
+    pages, images, sources and downloads of decks since removed. The environment says
+    which belong to the current decks: every found document's page and source, the
+    images (``env.images``) and downloads (``env.dlfiles``) they use. Everything else
+    Sphinx writes (``_static``, ``objects.inv``) is rewritten by every build.
+    """
+    env = app.env  # type: ignore[attr-defined]
+    builder = app.builder  # type: ignore[attr-defined]
+    pages = {builder.get_target_uri(doc) for doc in env.found_docs}
+    sources = {
+        f"_sources/{doc}{Path(env.doc2path(doc)).suffix}{builder.config.html_sourcelink_suffix}"
+        for doc in env.found_docs
+    }
+    images = {f"_images/{unique}" for _docs, unique in env.images.values()}
+    downloads = {f"_downloads/{dest}" for _docs, dest in env.dlfiles.values()}
+    keep = set()
+    for path in stage.rglob("*"):
+        if path.is_dir():
+            continue
+        rel = path.relative_to(stage).as_posix()
+        top = rel.split("/", 1)[0]
+        if top == "_images":
+            ok = rel in images
+        elif top == "_downloads":
+            ok = rel in downloads
+        elif top == "_sources":
+            ok = rel in sources
+        elif rel.endswith(".html") and not top.startswith("_"):
+            ok = rel in pages
+        else:
+            ok = not path.name.startswith(".") or rel == ".buildinfo"
+        if ok:
+            keep.add(rel)
+    return keep
 
 
 def state_dir(out: Path) -> Path:
@@ -151,6 +322,8 @@ def stale_reason(out: Path) -> str | None:
         return f"{out}/ was not published by `make slides`; run it first"
     if fingerprint(root, srcdir) != digest:
         return f"sources changed since {out}/ was built; run `make slides` first"
+    if isinstance(stamp.get("files"), dict) and published_changes(out, stamp["files"]):
+        return f"files in {out}/ were changed or removed by hand; run `make slides` first"
     return None
 
 
@@ -189,6 +362,10 @@ def build(
 
 def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, force: bool) -> int:
     t0 = time.perf_counter()
+    missing = missing_asset(root)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     if figures:
         from lecturedeck import figures as figure_runner
 
@@ -204,11 +381,22 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
     stamp = _stamp_path(out)
     unfinished = _unfinished_path(out)
     current = fingerprint(root, srcdir)
-    names = docnames(srcdir)
-    published = all((out / f"{name}.html").exists() for name in names)
-    if not force and published and not unfinished.exists() and _stamp_matches(stamp, current):
-        print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {_show(out, root)}/")
-        return 0
+    last = _read_stamp(stamp, root)
+    if not force and not unfinished.exists() and last and last["fingerprint"] == current:
+        changes = published_changes(out, last["files"])
+        if not changes:
+            print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {_show(out, root)}/")
+            return 0
+        shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if changes[3:] else "")
+        print(
+            f"slides: {len(changes)} file(s) in {_show(out, root)}/ were changed or removed "
+            f"by hand ({shown}); restoring the last good build"
+        )
+    # Decks that are not UTF-8 are reported by Sphinx's reading, with the rest of the problems;
+    # included files (partials, .txt) are checked here, as docutils would only say it failed.
+    problems = [line for line in undecodable(root, srcdir) if not _is_deck(line, root, srcdir)]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
     environment = doctrees_dir(root, "revealjs", srcdir) / "environment.pickle"
     if unfinished.exists():
         # The last build failed or was killed (any signal, at any moment). Sphinx may have
@@ -218,29 +406,72 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
     # Written before Sphinx can save anything, removed only once the decks are published.
     stamp.unlink(missing_ok=True)
     _write_atomic(unfinished, f"pid {os.getpid()}\n")
-    status = sphinx_build(root, srcdir, "revealjs", stage, jobs)
-    if status != 0:
+    run = sphinx_build(root, srcdir, "revealjs", stage, jobs)
+    if run.status != 0 or problems:
         environment.unlink(missing_ok=True)
-        print(
-            f"slides: build FAILED; the problems are listed above as file:line. "
-            f"{_show(out, root)}/ still holds the last good decks.",
-            file=sys.stderr,
-        )
+        print(_failed(out, root), file=sys.stderr)
         return 1
-    prune(stage, names)
-    removed = prune(out, names)
-    copied = publish(stage, out)
-    _write_atomic(
-        stamp, json.dumps({"root": str(root), "src": str(srcdir), "fingerprint": current})
-    )
+    pages = {f for f in run.files if f.endswith(".html") and "/" not in f}
+    removed = sorted(p.name for p in out.glob("*.html") if p.name not in pages)
+    copied = publish(stage, out, run.files)
+    record = {"root": str(root), "src": str(srcdir), "fingerprint": current}
+    record["files"] = manifest_of(out, run.files)
+    _write_atomic(stamp, json.dumps(record))
     unfinished.unlink()
     took = time.perf_counter() - t0
-    print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(names)} page(s)")
+    print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(pages)} page(s)")
     for page in removed:
         print(f"  removed {_show(out, root)}/{page}: its source is gone")
     print(f"  open:    {_show(out, root)}/index.html (math, figures; no live code)")
     print("  present: make present, then http://127.0.0.1:8000/ (live code, speaker view: S)")
     return 0
+
+
+def _is_deck(problem: str, root: Path, srcdir: Path) -> bool:
+    """Whether a ``file:line: ...`` problem is about a deck (an .rst file that is no partial)."""
+    rel = Path(problem.split(":", 1)[0])
+    path = rel if rel.is_absolute() else root / rel
+    try:
+        parts = path.relative_to(srcdir).parts
+    except ValueError:
+        return False
+    return path.suffix == ".rst" and not any(part.startswith("_") for part in parts)
+
+
+def _failed(out: Path, root: Path) -> str:
+    return (
+        f"slides: build FAILED; the problems are listed above as file:line. "
+        f"{_show(out, root)}/ still holds the last good decks."
+    )
+
+
+def _read_stamp(stamp: Path, root: Path) -> dict | None:
+    """The record of the last good build, or None; a corrupt record is discarded with a note."""
+    try:
+        text = stamp.read_text()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        text = ""
+    try:
+        record = json.loads(text)
+        ok = isinstance(record, dict) and isinstance(record.get("fingerprint"), str)
+        files = record.get("files") if ok else None
+        ok = ok and isinstance(files, dict)
+        ok = ok and all(
+            isinstance(v, list) and len(v) == 2 and all(type(n) is int for n in v)
+            for v in files.values()
+        )
+    except ValueError:
+        ok = False
+    if not ok:
+        print(
+            f"slides: note: {_show(stamp, root)} is not a build record; discarded, rebuilding",
+            file=sys.stderr,
+        )
+        stamp.unlink(missing_ok=True)
+        return None
+    return record
 
 
 def _show(path: Path, root: Path) -> str:
@@ -249,13 +480,6 @@ def _show(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-def _stamp_matches(stamp: Path, current: str) -> bool:
-    try:
-        return json.loads(stamp.read_text()).get("fingerprint") == current
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def _write_atomic(path: Path, text: str) -> None:

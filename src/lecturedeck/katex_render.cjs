@@ -20,7 +20,8 @@ lines.on("line", (line) => {
     });
     reply = { html };
   } catch (err) {
-    reply = { error: String(err.message || err).split("\n")[0] };
+    // One line: the excerpt after "at position N:" may span the formula's lines.
+    reply = { error: String(err.message || err).replace(/\s*\n\s*/g, " ") };
   }
   process.stdout.write(JSON.stringify(reply) + "\n");
 });

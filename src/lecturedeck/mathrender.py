@@ -12,15 +12,18 @@ translates them first (``eqnarray*`` becomes ``aligned``, and a bare block of
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 import re
 import subprocess
+import sys
 from html import escape
 from pathlib import Path
 
 from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -54,6 +57,48 @@ def to_katex(latex: str) -> list[str]:
     return out
 
 
+class KatexUnavailable(Exception):
+    """KaTeX cannot render at all (not installed, no node): one build error, not a crash."""
+
+
+_POSITION = re.compile(r" at position (\d+): (.*)$", re.S)
+_UNDERLINE = "\u0332"
+
+
+def author_offset(original: str, translated: str, index: int) -> int:
+    """Where character ``index`` of ``translated`` came from in ``original``."""
+    matcher = difflib.SequenceMatcher(None, original, translated, autojunk=False)
+    blocks = matcher.get_matching_blocks()
+    for a, b, size in blocks:
+        if b <= index < b + size:
+            return a + index - b
+    # Inserted by the translation: the author's text just after it.
+    after = [a for a, b, size in blocks if b > index and size]
+    return after[0] if after else len(original)
+
+
+def locate_error(error: str, original: str, translated: str) -> tuple[int, str]:
+    """Move a KaTeX message's ``at position N`` into the author's text.
+
+    Return the line of the formula it falls on (0 for the first) and the message, whose
+    position then counts characters in that line and whose excerpt is the author's text.
+    """
+    found = _POSITION.search(error)
+    if not found:
+        return 0, error
+    offset = author_offset(original, translated, int(found.group(1)) - 1)
+    line_start = original.rfind("\n", 0, offset) + 1
+    marked = max(1, found.group(2).count(_UNDERLINE))
+    line_end = original.find("\n", offset)
+    line_end = len(original) if line_end < 0 else line_end
+    token = original[offset : min(offset + marked, line_end)]
+    before = original[max(line_start, offset - 15) : offset]
+    excerpt = ("…" if offset - 15 > line_start else "") + before
+    excerpt += "".join(c + _UNDERLINE for c in token)
+    message = f"{error[: found.start()]} at position {offset - line_start + 1}: {excerpt}"
+    return original.count("\n", 0, offset), message
+
+
 class KatexProcess:
     """One long-lived ``node`` process running KaTeX, started on first use.
 
@@ -80,10 +125,26 @@ class KatexProcess:
 
     def _load(self, path: Path) -> dict[str, list[str | None]]:
         try:
-            stored = json.loads(path.read_text())
-        except (OSError, ValueError):
+            text = path.read_text()
+        except FileNotFoundError:
             return {}
-        return stored.get("formulas", {}) if stored.get("key") == self._key else {}
+        except (OSError, ValueError):
+            text = ""
+        try:
+            stored = json.loads(text)
+        except ValueError:
+            stored = None
+        if isinstance(stored, dict) and stored.get("key") != self._key:
+            return {}  # another KaTeX or renderer: nothing in it applies
+        formulas = stored.get("formulas") if isinstance(stored, dict) else None
+        if isinstance(formulas, dict) and all(
+            isinstance(v, list) and len(v) == 2 and all(x is None or isinstance(x, str) for x in v)
+            for v in formulas.values()
+        ):
+            return formulas
+        print(f"slides: note: {path} is not a KaTeX cache; discarded", file=sys.stderr)
+        path.unlink(missing_ok=True)
+        return {}
 
     def save(self) -> None:
         """Keep what this process rendered.
@@ -112,16 +173,19 @@ class KatexProcess:
     def _start(self) -> subprocess.Popen[str]:
         if self._proc is None or self._pid != os.getpid() or self._proc.poll() is not None:
             if not (self.katex_dir / "package.json").exists():
-                raise RuntimeError(
-                    f"KaTeX is not installed at {self.katex_dir}; run `npm ci` in the project root"
+                raise KatexUnavailable(
+                    f"KaTeX is not installed at {self.katex_dir}; run `npm ci` (or `make setup`)"
                 )
-            self._proc = subprocess.Popen(
-                ["node", str(RENDERER), str(self.katex_dir)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
+            try:
+                self._proc = subprocess.Popen(
+                    ["node", str(RENDERER), str(self.katex_dir)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                )
+            except OSError as exc:
+                raise KatexUnavailable(f"cannot run node for KaTeX: {exc.strerror}") from None
             self._pid = os.getpid()
         return self._proc
 
@@ -131,9 +195,16 @@ class KatexProcess:
         if key not in self._cache:
             proc = self._start()
             assert proc.stdin and proc.stdout
-            proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
-            proc.stdin.flush()
-            reply = json.loads(proc.stdout.readline())
+            try:
+                proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+                proc.stdin.flush()
+                reply = json.loads(proc.stdout.readline())
+            except (OSError, ValueError):
+                self._proc = None
+                raise KatexUnavailable(
+                    f"the KaTeX renderer (node {RENDERER.name}) stopped; "
+                    f"is {self.katex_dir} a working KaTeX?"
+                ) from None
             self._cache[key] = [reply.get("html"), reply.get("error")]
             self._dirty = True
         html, error = self._cache[key]
@@ -142,7 +213,10 @@ class KatexProcess:
     def close(self) -> None:
         """Stop the node process, if this process started one."""
         if self._proc is not None and self._pid == os.getpid():
-            self._proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                self._proc.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
             self._proc.wait(timeout=10)
         self._proc = None
 
@@ -171,22 +245,52 @@ def _renderer(app: Sphinx) -> KatexProcess:
     return _katex
 
 
+def content_line(source: str, line: int, text: str) -> int:
+    """The line of ``source`` where a math block's ``text`` starts, at or after ``line``.
+
+    Sphinx gives a ``math`` block the line of its directive; the formula starts after the
+    directive's options and a blank line.
+    """
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return line
+    for number in range(line, min(len(lines), line + 50) + 1):
+        if lines[number - 1].strip() == first:
+            return number
+    return line
+
+
 def render_math(app: Sphinx, doctree: nodes.document) -> None:
     """Render every formula of a document just read; report each one KaTeX rejects."""
     katex = _renderer(app)
+    unavailable = None
     for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
         display = isinstance(node, nodes.math_block)
-        if display and node.get("nowrap"):
-            sources = [node.astext()]
-        elif display:
-            sources = to_katex(node.astext())
+        original = node.astext()
+        if display and not node.get("nowrap"):
+            sources = to_katex(original)
         else:
-            sources = [node.astext()]
+            sources = [original]
         pieces = []
         for tex in sources:
-            html, error = katex.render(tex, display)
-            if error:
-                logger.warning("math: %s", error, location=node, type="math", subtype="katex")
+            if unavailable is None:
+                try:
+                    html, error = katex.render(tex, display)
+                except KatexUnavailable as exc:
+                    unavailable = str(exc)
+                    logger.error("math: %s", unavailable, location=node)
+            if unavailable is not None:
+                html, error = None, None
+            elif error:
+                rows, error = locate_error(error, original, tex)
+                source, line = get_source_line(node)
+                if source and line and display:
+                    line = content_line(source, line, original)
+                where = f"{source}:{line + rows}" if source and line else node
+                logger.warning("math: %s", error, location=where, type="math", subtype="katex")
+            if html is None:
                 html = f'<span class="math-error">{escape(tex)}</span>'
             pieces.append(html)
         node[HTML_KEY] = "".join(pieces)

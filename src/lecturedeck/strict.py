@@ -188,11 +188,57 @@ def _run_guarded_directive(self, directive, match, type_name, option_presets):  
 
 
 # -- Exceptions while reading or writing a document ---------------------------------------------
+def unwrap(exc: BaseException) -> BaseException:
+    """The exception an extension's event handler raised, out of Sphinx's ExtensionError."""
+    from sphinx.errors import ExtensionError
+
+    while isinstance(exc, ExtensionError) and exc.orig_exc is not None:
+        exc = exc.orig_exc
+    return exc
+
+
+def exception_location(exc: BaseException) -> tuple[str, int | None] | None:
+    """``(file, line)`` of the docutils node being processed where ``exc`` was raised.
+
+    The innermost frame of the traceback that holds a node with a source knows it.
+    """
+    from docutils.utils import get_source_line
+
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        located = []
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, nodes.Node):
+                source, line = get_source_line(value)
+                if source:
+                    located.append((line is None, source.split(":docstring of")[0], line))
+        if located:
+            _, source, line = min(located, key=lambda item: item[0])
+            return source, line
+    return None
+
+
 def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
     """Where a file stops being UTF-8: ``not UTF-8: byte 0xff at offset 41 (line 3)``."""
     line = exc.object[: exc.start].count(b"\n") + 1
     byte = exc.object[exc.start : exc.start + 1].hex()
     return f"{path}:{line}: not UTF-8: byte 0x{byte} at offset {exc.start}"
+
+
+def _report(exc: BaseException, docname: str) -> None:
+    """An exception raised while a deck was read or written, at the line it was on."""
+    where = exception_location(exc)
+    if where and where[1]:
+        location: object = f"{where[0]}:{where[1]}"
+    elif where:
+        location = where[0]
+    else:
+        location = docname
+    logger.error("%s", describe(exc), location=location)
 
 
 def _guard_builder(app: Sphinx) -> None:
@@ -208,15 +254,16 @@ def _guard_builder(app: Sphinx) -> None:
             # failed is not in env.all_docs: the writer leaves it out (below).
             path = app.env.doc2path(docname)
             if isinstance(exc, UnicodeDecodeError):
-                logger.error(not_utf8(path, exc).split(": ", 1)[1], location=(docname, 1))
+                where, message = not_utf8(path, exc).split(": ", 1)
+                logger.error("%s", message, location=where)
             else:
-                logger.error("while reading this deck: %s", describe(exc), location=docname)
+                _report(unwrap(exc), docname)
 
     def guarded_write(docname: str, doctree: nodes.document) -> None:
         try:
             write_doc(docname, doctree)
         except Exception as exc:  # noqa: BLE001
-            logger.error("while writing this deck: %s", describe(exc), location=docname)
+            _report(unwrap(exc), docname)
 
     def write_read_documents(docnames: set[str]) -> None:
         write_documents({d for d in docnames if d in app.env.all_docs})
