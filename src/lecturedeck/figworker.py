@@ -227,7 +227,7 @@ def main(root: str, script: str, figure: str, out: str, limit: float, grace: flo
         error = run_script(root, script, figure, out, limit, cap)
         faulthandler.cancel_dump_traceback_later()
         faulthandler.disable()
-    conn.send(("done", error))
-    sys.stdout.flush()
+    sys.stdout.flush()  # before reporting: once the runner has the report, it may end this
     sys.stderr.flush()
+    conn.send(("done", error))
     os._exit(0)  # not the interpreter's shutdown: it would wait for threads a script left running
