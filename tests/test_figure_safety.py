@@ -68,14 +68,23 @@ def test_a_script_that_catches_the_timeout_still_fails_at_its_line(tmp_path):
     assert not (root / "figs" / "Tiny" / "catcher.png").exists()
 
 
-def test_a_script_deaf_to_the_timer_is_killed_after_a_grace_period(tmp_path):
+DEAF = {
+    # Python code that ignores the timer signal.
+    "ignores-timer": (
+        "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"
+    ),
+    # Stuck in C: pause() returns only for a signal to this thread, which blocks the timer's.
+    "stuck-in-c": (
+        "import ctypes, signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "ctypes.CDLL(None).pause()"
+    ),
+}
+
+
+@pytest.mark.parametrize("body", DEAF.values(), ids=DEAF.keys())
+def test_a_script_deaf_to_the_timer_is_killed_after_a_grace_period(tmp_path, body):
     root = tiny_project(tmp_path / "project", names=("one",))
-    line = write_script(
-        root,
-        "deaf",
-        "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass",
-        constants="TIMEOUT = 1",
-    )
+    line = write_script(root, "deaf", body, constants="TIMEOUT = 1")
     result = run_figs(root)
     assert result.returncode == 1
     expected = (
