@@ -252,7 +252,7 @@ def ignore_text(stamps: Stamps) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
+def _write_if_changed(root: Path, path: Path, text: str) -> bool:
     """Write ``text`` atomically, unless the file already holds it; return whether it wrote."""
     try:
         if path.read_text() == text:
@@ -265,7 +265,8 @@ def _write_if_changed(path: Path, text: str) -> bool:
         part.write_text(text)
         os.replace(part, path)
     except OSError as exc:
-        raise FigureError(f"{path}: cannot write it: {exc.strerror or exc}") from None
+        rel = path.relative_to(root).as_posix()
+        raise FigureError(f"{rel}: cannot write it: {exc.strerror or exc}") from None
     finally:
         part.unlink(missing_ok=True)
     return True
@@ -397,15 +398,20 @@ def _start(context, root: Path, script: Script, limit: float, tmp: str) -> _Job:
 
 
 def _kill(job: _Job) -> None:
-    """Kill a worker and whatever its script started (its process group)."""
+    """Kill a worker and whatever its script started (its process group, named by its pid).
+
+    Once the worker has ended, its pid may belong to another process: only its group,
+    which lives on while something the script started runs, is then killed.
+    """
     pid = job.process.pid
     if pid is None:
         return
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if job.process.exitcode is None:
+        job.process.kill()
 
 
 def _trace_line(trace: Path, script: Path) -> int | None:
@@ -425,10 +431,11 @@ def _death(job: _Job, root: Path, killed: bool) -> str:
     rel = job.script.path.relative_to(root).as_posix()
     line = _trace_line(job.trace, job.script.path)
     at = f"{rel}:{line}" if line else rel
-    try:
-        timed_out = killed or "Timeout (" in job.trace.read_text(errors="replace")
-    except OSError:
-        timed_out = killed
+    try:  # faulthandler's dump of a script stuck past the grace period starts so
+        dumped = re.search(r"^Timeout \(\d+:\d\d:\d\d\)!", job.trace.read_text(), re.M)
+    except (OSError, ValueError):
+        dumped = None
+    timed_out = killed or dumped is not None
     code = job.process.exitcode
     if timed_out:
         return f"{at}: timed out after {job.limit:g} s and did not stop; killed {GRACE:g} s later"
@@ -600,8 +607,9 @@ def _update(
         final = {k: v for k, v in stamps.items() if k in known}
         removed = _remove_orphans(root, before, final)
         if todo or final or figs.is_dir():
-            _write_if_changed(figs / STAMPS, json.dumps(final, indent=1, sort_keys=True) + "\n")
-            _write_if_changed(figs / IGNORE, ignore_text(final))
+            stamps_text = json.dumps(final, indent=1, sort_keys=True) + "\n"
+            _write_if_changed(root, figs / STAMPS, stamps_text)
+            _write_if_changed(root, figs / IGNORE, ignore_text(final))
     for path in removed:
         print(f"figures: removed {path}: no script writes it any more")
     if not quiet and todo:
