@@ -88,5 +88,7 @@ test: $(SETUP)
 bench: $(SETUP)
 	@$(PY) -m lecturedeck.bench
 
+# Removes only what the tools generated: _build/, site/auto_examples/, and the figures the
+# runner's stamps list. Hand-made files in figs/ are kept and named. Works before set-up.
 clean:
-	rm -rf _build figs site/auto_examples
+	@PYTHONPATH=src $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m lecturedeck.clean
