@@ -498,14 +498,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run Sphinx even if up to date")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    return build(
-        root,
-        root / args.src,
-        root / args.out,
-        figures=not args.no_figures,
-        jobs=args.jobs,
-        force=args.force,
-    )
+    try:
+        return build(
+            root,
+            root / args.src,
+            root / args.out,
+            figures=not args.no_figures,
+            jobs=args.jobs,
+            force=args.force,
+        )
+    except KeyboardInterrupt:  # what was running has said so; the last good decks stay
+        print(f"slides: interrupted; {args.out}/ still holds the last good decks", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
