@@ -142,3 +142,18 @@ def deck_page(chromium, deck_server):
 
     yield open_deck, page, watch
     context.close()
+
+
+def go_to_cell(page, text: str):
+    """Show the slide of the first cell whose code contains ``text``; return the cell."""
+    index = page.evaluate(
+        """text => {
+            const cells = [...document.querySelectorAll('.live-cell')];
+            const cell = cells.find(c => c.querySelector('textarea').value.includes(text));
+            const i = Reveal.getIndices(cell.closest('section'));
+            Reveal.slide(i.h, i.v);
+            return cells.indexOf(cell);
+        }""",
+        text,
+    )
+    return page.locator(".live-cell").nth(index)

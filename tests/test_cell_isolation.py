@@ -171,7 +171,8 @@ def test_a_memory_bomb_fails_at_its_line(project):
     ]
 
 
-def test_ctrl_c_says_which_cell_was_running_and_leaves_no_worker(project):
+def build_with_a_running_cell(project) -> tuple[subprocess.Popen, str]:
+    """Start a build whose one cell sleeps for a minute; return once the cell is running."""
     (project / "slides" / "deck.rst").write_text(
         HEAD + cell("import time\ntime.sleep(60)", "   :timeout: 120\n")
     )
@@ -187,6 +188,11 @@ def test_ctrl_c_says_which_cell_was_running_and_leaves_no_worker(project):
     while len(processes_with(tag)) < 3 and time.monotonic() < deadline:  # build, worker, spare
         time.sleep(0.1)
     time.sleep(0.5)  # the cell is running
+    return build, tag
+
+
+def test_ctrl_c_says_which_cell_was_running_and_leaves_no_worker(project):
+    build, tag = build_with_a_running_cell(project)
     build.send_signal(signal.SIGINT)
     _, stderr = build.communicate(timeout=60)
     assert build.returncode != 0
@@ -196,21 +202,10 @@ def test_ctrl_c_says_which_cell_was_running_and_leaves_no_worker(project):
 
 
 def test_workers_do_not_outlive_a_killed_build(project):
-    (project / "slides" / "deck.rst").write_text(
-        HEAD + cell("import time\ntime.sleep(60)", "   :timeout: 120\n")
-    )
-    env, tag = tagged_env()
-    build = subprocess.Popen(
-        [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while len(processes_with(tag)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    build, tag = build_with_a_running_cell(project)
     assert len(processes_with(tag)) >= 2
     build.kill()
+    build.communicate()
     build.wait()
     deadline = time.monotonic() + 10
     while processes_with(tag) and time.monotonic() < deadline:

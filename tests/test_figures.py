@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from deckfixtures import ROOT, snapshot
+from figfixtures import run_figs
 from PIL import Image
 
 from lecturedeck import figures
@@ -33,16 +34,6 @@ def copy_project(dst: Path, figs_from: Path | None = None) -> Path:
     if figs_from is not None:
         shutil.copytree(figs_from, dst / "figs")
     return dst
-
-
-def run_figs(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``make figs`` on a project copy, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "lecturedeck.figures", "--root", str(root), *extra],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

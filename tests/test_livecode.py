@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 from bs4 import BeautifulSoup
-from deckfixtures import own_lecture_code, run_build
+from deckfixtures import go_to_cell, own_lecture_code, run_build
 
 import lecture_code
 from lecturedeck import cellrun
@@ -115,21 +115,6 @@ def test_lecture_source_of_an_unknown_name_fails_the_build(project):
 
 
 # -- in the browser, over http -------------------------------------------------------------------
-
-
-def go_to_cell(page, text: str):
-    """Show the slide of the first cell whose code contains ``text``; return the cell."""
-    index = page.evaluate(
-        """text => {
-            const cells = [...document.querySelectorAll('.live-cell')];
-            const cell = cells.find(c => c.querySelector('textarea').value.includes(text));
-            const i = Reveal.getIndices(cell.closest('section'));
-            Reveal.slide(i.h, i.v);
-            return cells.indexOf(cell);
-        }""",
-        text,
-    )
-    return page.locator(".live-cell").nth(index)
 
 
 def run_and_wait(cell, timeout: int = 60000) -> str:

@@ -13,7 +13,7 @@ import sys
 import urllib.request
 
 import pytest
-from deckfixtures import PageWatch
+from deckfixtures import PageWatch, go_to_cell
 
 from lecturedeck import browser, cellrun
 
@@ -53,21 +53,6 @@ def live(chromium, served):
     assert page.evaluate("crossOriginIsolated") is isolated
     yield page, watch, isolated
     context.close()
-
-
-def go_to_cell(page, text: str):
-    """Show the slide of the first cell whose code contains ``text``; return the cell."""
-    index = page.evaluate(
-        """text => {
-            const cells = [...document.querySelectorAll('.live-cell')];
-            const cell = cells.find(c => c.querySelector('textarea').value.includes(text));
-            const i = Reveal.getIndices(cell.closest('section'));
-            Reveal.slide(i.h, i.v);
-            return cells.indexOf(cell);
-        }""",
-        text,
-    )
-    return page.locator(".live-cell").nth(index)
 
 
 def wait_state(cell, states: list[str], timeout: int = LOAD) -> str:
