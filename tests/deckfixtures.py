@@ -157,3 +157,12 @@ def go_to_cell(page, text: str):
         text,
     )
     return page.locator(".live-cell").nth(index)
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a process a test will signal: the default dispositions, as from a
+    terminal, whatever the test run inherited (a background job ignores SIGINT, nohup SIGHUP)."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)

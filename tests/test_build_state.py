@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deckfixtures import ROOT, run_build
+from deckfixtures import ROOT, default_signals, run_build
 
 pytestmark = pytest.mark.build
 
@@ -47,7 +47,10 @@ def test_a_build_killed_once_sphinx_saved_its_environment_never_publishes_the_br
     before = pickle.stat().st_mtime_ns
     deck.write_text(BROKEN)
     proc = subprocess.Popen(
-        build_cmd(project), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        build_cmd(project),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 120
     while not (pickle.exists() and pickle.stat().st_mtime_ns != before):

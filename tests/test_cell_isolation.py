@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from deckfixtures import run_build
+from deckfixtures import default_signals, run_build
 
 from lecture_code import sigmoid
 from lecturedeck import cellworker
@@ -183,6 +183,7 @@ def build_with_a_running_cell(project) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 60
     while len(processes_with(tag)) < 3 and time.monotonic() < deadline:  # build, worker, spare

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from deckfixtures import default_signals
 from figfixtures import gone, no_traceback, run_figs, tiny_project, wait_for_file, write_script
 
 from lecturedeck import figures
@@ -29,6 +30,7 @@ def figure_runner(root: Path, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_signals,
     )
 
 

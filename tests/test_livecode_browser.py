@@ -13,7 +13,7 @@ import sys
 import urllib.request
 
 import pytest
-from deckfixtures import PageWatch, go_to_cell
+from deckfixtures import PageWatch, default_signals, go_to_cell
 
 from lecturedeck import browser, cellrun
 
@@ -214,6 +214,7 @@ def test_present_serves_isolated_decks_on_loopback(built_decks):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
     try:
         line = server.stdout.readline()

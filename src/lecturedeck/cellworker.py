@@ -206,6 +206,9 @@ def _serve(memory_mb: int, parent: int) -> None:  # pragma: no cover - runs in t
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
+    # Interrupting a cell at its time limit is a SIGINT: Python leaves it ignored when the
+    # build was started that way (a background job), so install its handler in any case.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         import ctypes
 
