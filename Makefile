@@ -35,49 +35,61 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-lock: $(VENV)/.installed
-	$(PY) -m pip install --quiet pip-tools
-	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url \
+# pip-tools runs in a venv of its own, so that .venv holds exactly what the lock lists.
+lock:
+	test -x _build/.lock-venv/bin/pip-compile || \
+	  ($(PYTHON) -m venv _build/.lock-venv && _build/.lock-venv/bin/pip install --quiet pip-tools)
+	_build/.lock-venv/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host --output-file requirements.lock pyproject.toml
 	sed -i 's|^#    pip-compile .*|#    make lock|' requirements.lock
 
+# The math renderer runs KaTeX's library (not its command line) on Node.js; the oldest Node
+# the installed packages support is package.json's "engines" (Pyodide's declared floor).
+NODE_MIN := $(shell sed -n 's/.*"node": *">=\([0-9.]*\)".*/\1/p' package.json 2>/dev/null)
+
 node_modules/.package-lock.json: package.json package-lock.json
+	@v=$$(node --version 2>/dev/null) || { echo "setup: node not found; install Node.js \
+	$(NODE_MIN) or newer (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }; \
+	if [ "$$(printf '%s\n' "$(NODE_MIN)" "$${v#v}" | sort -V | head -n 1)" != "$(NODE_MIN)" ]; then \
+	  echo "setup: node $$v is older than $(NODE_MIN), which the decks' math renderer and \
+	Pyodide need (package.json \"engines\"); install a newer Node.js" >&2; exit 1; fi
 	npm ci --no-audit --no-fund
 	touch $@
 
 # -- build ----------------------------------------------------------------------------------------
 slides: $(SETUP)
-	@$(PY) -m lecturedeck.build
+	@$(PY) -m lecturedeck.commands.slides
 
 figs: $(SETUP)
-	@$(PY) -m lecturedeck.figures
+	@$(PY) -m lecturedeck.commands.figs
 
 html: $(SETUP)
-	@$(PY) -m lecturedeck.site
+	@$(PY) -m lecturedeck.commands.html
 
 present: $(SETUP)
 	@test -f _build/slides/index.html || $(MAKE) --no-print-directory slides
-	@$(PY) -m lecturedeck.present --port $(PORT) --out _build/slides
+	@$(PY) -m lecturedeck.commands.present --port $(PORT) --out _build/slides
 
 preview: $(SETUP)
-	@$(PY) -m lecturedeck.preview --port $(PORT)
+	@$(PY) -m lecturedeck.commands.preview --port $(PORT)
 
 # -- check ----------------------------------------------------------------------------------------
 pdf: $(SETUP)
-	@$(PY) -m lecturedeck.pdf $(if $(NOTES),--notes)
+	@$(PY) -m lecturedeck.commands.pdf $(if $(NOTES),--notes)
 
 check: $(SETUP)
-	@$(PY) -m lecturedeck.check
+	@$(PY) -m lecturedeck.commands.check
 
 contact: $(SETUP)
-	@$(PY) -m lecturedeck.contact
+	@$(PY) -m lecturedeck.commands.contact
 
 lint: $(SETUP)
 	@$(PY) -m ruff check src scripts tests conf.py
 	@$(PY) -m ruff format --check src scripts tests conf.py
+	@$(VENV)/bin/lint-imports --no-logo --no-cache .importlinter scripts/.importlinter
 
 lint-slides: $(SETUP)
-	@$(PY) -m lecturedeck.lint slides
+	@$(PY) -m lecturedeck.commands.lint_slides slides
 
 test: $(SETUP)
 	@$(MAKE) --no-print-directory lint
@@ -86,9 +98,9 @@ test: $(SETUP)
 	@$(PY) -m pytest
 
 bench: $(SETUP)
-	@$(PY) -m lecturedeck.bench
+	@$(PY) -m lecturedeck.commands.bench
 
 # Removes only what the tools generated: _build/, site/auto_examples/, and the figures the
 # runner's stamps list. Hand-made files in figs/ are kept and named. Works before set-up.
 clean:
-	@PYTHONPATH=src $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m lecturedeck.clean
+	@PYTHONPATH=src $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m lecturedeck.commands.clean

@@ -15,11 +15,14 @@ from pathlib import Path as _Path  # noqa: E402
 _root = _Path(__file__).resolve().parent
 _sys.path.insert(0, str(_root / "src"))  # autodoc and the gallery import this lecture_code
 
+from lecturedeck.project import DECK_HEIGHT as _DECK_HEIGHT  # noqa: E402
+from lecturedeck.project import DECK_WIDTH as _DECK_WIDTH  # noqa: E402
+
 extensions = [
     "sphinx_revealjs",
     "sphinx.ext.autodoc",  # `.. autofunction:: lecture_code.softmax` on a slide, as on the site
     "sphinx.ext.napoleon",
-    "lecturedeck",
+    "lecturedeck.sphinxext",
 ]
 # A deck shows a function where it teaches it: two decks may show the same one, so decks do
 # not index what they show (the companion site does).
@@ -40,8 +43,8 @@ html_scaled_image_link = False  # a figure on a slide is not a link to its PNG
 revealjs_static_path: list[str] = []
 revealjs_css_files: list[str] = []
 revealjs_script_conf = {
-    "width": 1280,
-    "height": 720,
+    "width": _DECK_WIDTH,  # 1280 x 720, the size every browser tool views a slide at
+    "height": _DECK_HEIGHT,
     "margin": 0.04,
     "hash": True,
     "slideNumber": "c/t",
@@ -54,8 +57,9 @@ revealjs_script_plugins = [
 ]
 
 # -- Companion site (make html) ------------------------------------------------------------------
-# Only with `sphinx-build -t site` (python -m lecturedeck.site). sphinx-gallery runs its examples
-# whenever any builder starts, so it must never be loaded for the deck build (make slides).
+# Only with `sphinx-build -t site` (python -m lecturedeck.commands.html). sphinx-gallery runs
+# its examples whenever any builder starts, so it must never be loaded for the deck build
+# (make slides).
 if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
     import atexit as _atexit
     import os as _os
@@ -64,7 +68,7 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
 
     extensions += [  # noqa: F821 - defined above
         "sphinx_gallery.gen_gallery",
-        "lecturedeck.site",
+        "lecturedeck.sphinxext.site",
     ]
     # The gallery runs the figure scripts; their own figstyle.save() writes go to a scratch
     # folder, never into figs/ (the gallery shows the figures it captures itself).

@@ -1,16 +1,65 @@
 import os
+import sys
 
 from hypothesis import settings
+
+# Tests write only into temporary folders: not even __pycache__ beside the project's sources,
+# in this process or in the builds and scripts it starts.
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=100)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+import pytest  # noqa: E402
+
+pytest_plugins = ["sphinx.testing.fixtures"]
+
+
+# Caches of the tools themselves, and what set-up installs.
+NOT_OURS = {".git", ".venv", "node_modules", ".pytest_cache", ".hypothesis", ".ruff_cache"}
+
+
+def _checkout_files() -> dict[str, tuple[int, int]]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if rel.parts[0] in NOT_OURS or "__pycache__" in rel.parts or not path.is_file():
+            continue
+        stat = path.stat()
+        found[rel.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched():
+    """Tests write only into temporary folders: the checkout is the same after the run."""
+    before = _checkout_files()
+    yield
+    after = _checkout_files()
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    assert not changed, f"tests wrote into the checkout: {changed[:10]}"
+
+
+@pytest.fixture(scope="session")
+def rootdir():
+    """Where sphinx.testing finds its roots: tests/roots/test-<name>."""
+    from pathlib import Path
+
+    return Path(__file__).parent / "roots"
+
+
 from deckfixtures import (  # noqa: E402, F401 - fixtures shared by build and browser tests
     built_decks,
     chromium,
+    course,
     deck_page,
     deck_server,
+    fault_decks,
     figs_ready,
     project,
 )

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lecturedeck import browser, figures
-from lecturedeck.build import build
+from lecturedeck.commands import browser, figs
+from lecturedeck.commands.slides import build
+from lecturedeck.project import PACKAGE, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 # The instructor's draft of Module 4.4, byte for byte as it was handed over.
@@ -19,41 +20,71 @@ SEED = ROOT / "tests" / "data" / "module-4.4.seed.rst"
 
 
 @pytest.fixture(scope="session")
-def figs_ready() -> Path:
-    """The project's figures, regenerated if stale."""
-    assert figures.run(ROOT, quiet=True) == 0, "a figure script failed; run `make figs`"
-    return ROOT / "figs"
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of this project's sources, for the session: tests never write into the checkout."""
+    return copy_project(ROOT, tmp_path_factory.mktemp("course") / "project")
+
+
+@pytest.fixture(scope="session")
+def figs_ready(course: Path) -> Path:
+    """The course copy's figures, made as `make figs` makes them."""
+    assert figs.run(course, quiet=True) == 0, "a figure script failed; run `make figs`"
+    return course / "figs"
 
 
 @pytest.fixture(scope="session")
 def built_decks(figs_ready: Path) -> Path:
-    """The real decks, built as `make slides` builds them (a no-op when up to date)."""
-    assert build(ROOT, ROOT / "slides", ROOT / "_build" / "slides") == 0
-    return ROOT / "_build" / "slides"
+    """The real decks, built from the course copy as `make slides` builds them."""
+    course = figs_ready.parent
+    assert build(course, course / "slides", course / "_build" / "slides") == 0
+    return course / "_build" / "slides"
 
 
-def make_project(dst: Path) -> Path:
-    """Lay out a throwaway copy of the project at ``dst``.
+def make_project(dst: Path, figs_from: Path) -> Path:
+    """Lay out a throwaway project at ``dst``: the real figures, and no deck but the index.
 
-    It has the real figures and no deck but the index; ``lecture_code`` is the installed
-    one (see :func:`own_lecture_code`).
+    ``lecture_code`` is the installed one (see :func:`own_lecture_code`).
     """
-    dst.mkdir(parents=True)
-    for name in ("conf.py", "package-lock.json"):
-        shutil.copy2(ROOT / name, dst / name)
-    shutil.copytree(ROOT / "figs", dst / "figs")
-    shutil.copytree(ROOT / "scripts", dst / "scripts")
-    (dst / "node_modules").symlink_to(ROOT / "node_modules")
+    copy_project(ROOT, dst, ("conf.py", "package-lock.json", "scripts", "slides/index.rst"))
+    shutil.copytree(figs_from, dst / "figs")
     (dst / "src").mkdir()
-    (dst / "slides").mkdir()
-    shutil.copy2(ROOT / "slides" / "index.rst", dst / "slides" / "index.rst")
     return dst
 
 
 @pytest.fixture()
 def project(tmp_path: Path, figs_ready: Path) -> Path:
     """A throwaway copy of the project with an empty slides/ folder and the real figures."""
-    return make_project(tmp_path / "project")
+    return make_project(tmp_path / "project", figs_ready)
+
+
+FIXTURES = ROOT / "tests" / "roots" / "check-faults"
+# A real formula that does not parse, or a missing image, fails the build, so these faults are
+# planted in the built page.
+MATH_MARKER = "MATH-ERROR-HERE"
+BROKEN_IMAGE = ('data-src="_images/argmax.png"', 'data-src="_images/no-such-figure.png"')
+KATEX_ERROR = (
+    '<span class="katex-error" title="ParseError: KaTeX parse error: '
+    'Undefined control sequence: \\frax" style="color:#cc0000">\\frax{1}{2}</span>'
+)
+
+
+@pytest.fixture(scope="session")
+def fault_decks(tmp_path_factory: pytest.TempPathFactory, figs_ready: Path) -> Path:
+    """tests/roots/check-faults/*.rst built once per test run, faults planted; the output folder.
+
+    What ``make check``, ``make pdf`` and ``make contact`` are tested on.
+    """
+    project = make_project(tmp_path_factory.mktemp("check-faults") / "project", figs_ready)
+    for rst in FIXTURES.glob("*.rst"):
+        shutil.copy2(rst, project / "slides" / rst.name)
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    out = project / "_build" / "slides"
+    faults = out / "faults.html"
+    page = faults.read_text()
+    assert page.count(MATH_MARKER) == 1 and page.count(BROKEN_IMAGE[0]) == 1
+    faults.write_text(page.replace(MATH_MARKER, KATEX_ERROR).replace(*BROKEN_IMAGE))
+    return out
 
 
 def run_build(
@@ -61,7 +92,15 @@ def run_build(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``make slides``' build step on a project copy, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures", *extra],
+        [
+            sys.executable,
+            "-m",
+            "lecturedeck.commands.slides",
+            "--root",
+            str(project),
+            "--no-figures",
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -71,7 +110,7 @@ def run_build(
 
 def own_lecture_code(project: Path) -> dict[str, str]:
     """Give a project copy its own lecture_code; return the environment that imports it."""
-    shutil.copytree(ROOT / "src" / "lecture_code", project / "src" / "lecture_code")
+    copy_project(ROOT, project, (f"src/{PACKAGE}",))
     return {**os.environ, "PYTHONPATH": str(project / "src")}
 
 

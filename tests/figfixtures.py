@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from deckfixtures import ROOT
+
+from lecturedeck.project import copy_project
 
 SCRIPT = '''"""{title}
 {underline}
@@ -53,8 +54,7 @@ def write_script(
 
 def tiny_project(root: Path, names: tuple[str, ...] = ("one", "two")) -> Path:
     """A project with the real figure style and a few quick, well-behaved scripts."""
-    (root / "scripts").mkdir(parents=True)
-    shutil.copy2(ROOT / "scripts" / "figstyle.py", root / "scripts" / "figstyle.py")
+    copy_project(ROOT, root, ("scripts/figstyle.py",), link_node_modules=False)
     for name in names:
         write_script(root, name)
     return root
@@ -63,7 +63,7 @@ def tiny_project(root: Path, names: tuple[str, ...] = ("one", "two")) -> Path:
 def run_figs(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``make figs`` on a project, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "lecturedeck.figures", "--root", str(root), *extra],
+        [sys.executable, "-m", "lecturedeck.commands.figs", "--root", str(root), *extra],
         capture_output=True,
         text=True,
         timeout=300,

@@ -20,7 +20,14 @@ BROKEN = GOOD + "\n.. math::\n\n   \\frac{1}{\n"
 
 
 def build_cmd(project: Path) -> list[str]:
-    return [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures"]
+    return [
+        sys.executable,
+        "-m",
+        "lecturedeck.commands.slides",
+        "--root",
+        str(project),
+        "--no-figures",
+    ]
 
 
 def published(project: Path) -> Path:

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from deckfixtures import default_signals, run_build
 
 from lecture_code import sigmoid
-from lecturedeck import cellworker
+from lecturedeck.sphinxext import cellworker
 
 pytestmark = pytest.mark.build
 
@@ -76,7 +76,14 @@ def test_input_fails_at_once_even_with_a_terminal_attached(project):
     main, child = pty.openpty()  # the build's standard input is a terminal, as under `make`
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures"],
+            [
+                sys.executable,
+                "-m",
+                "lecturedeck.commands.slides",
+                "--root",
+                str(project),
+                "--no-figures",
+            ],
             stdin=child,
             capture_output=True,
             text=True,
@@ -146,7 +153,7 @@ def test_long_output_is_truncated_in_the_deck_with_a_warning(project):
 
 
 def cellworker_display_lines() -> int:
-    from lecturedeck import livecode
+    from lecturedeck.sphinxext import livecode
 
     return livecode.DISPLAY_LINES
 
@@ -178,7 +185,14 @@ def build_with_a_running_cell(project) -> tuple[subprocess.Popen, str]:
     )
     env, tag = tagged_env()
     build = subprocess.Popen(
-        [sys.executable, "-m", "lecturedeck.build", "--root", str(project), "--no-figures"],
+        [
+            sys.executable,
+            "-m",
+            "lecturedeck.commands.slides",
+            "--root",
+            str(project),
+            "--no-figures",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,55 +3,21 @@ deck, and the speaker view shows the current slide's notes."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from deckfixtures import ROOT, make_project, run_build
 
-from lecturedeck import browser, check
+from lecturedeck.commands import browser, check
 
 pytestmark = pytest.mark.browser
 
-FIXTURES = ROOT / "tests" / "roots" / "check-faults"
-# A real formula that does not parse, or a missing image, fails the build, so these faults are
-# planted in the built page.
-MATH_MARKER = "MATH-ERROR-HERE"
-BROKEN_IMAGE = ('data-src="_images/argmax.png"', 'data-src="_images/no-such-figure.png"')
-KATEX_ERROR = (
-    '<span class="katex-error" title="ParseError: KaTeX parse error: '
-    'Undefined control sequence: \\frax" style="color:#cc0000">\\frax{1}{2}</span>'
-)
-_built: dict[str, Path] = {}
-
-
-def build_fixture_decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build tests/roots/check-faults/*.rst once per test run; return the output folder.
-
-    The project copy is made as deckfixtures' ``project`` fixture makes it.
-    """
-    if "out" in _built:
-        return _built["out"]
-    project = make_project(tmp_path_factory.mktemp("check-faults") / "project")
-    for rst in FIXTURES.glob("*.rst"):
-        shutil.copy2(rst, project / "slides" / rst.name)
-    result = run_build(project)
-    assert result.returncode == 0, result.stderr
-    out = project / "_build" / "slides"
-    faults = out / "faults.html"
-    page = faults.read_text()
-    assert page.count(MATH_MARKER) == 1 and page.count(BROKEN_IMAGE[0]) == 1
-    faults.write_text(page.replace(MATH_MARKER, KATEX_ERROR).replace(*BROKEN_IMAGE))
-    _built["out"] = out
-    return out
-
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory, figs_ready) -> Path:
-    return build_fixture_decks(tmp_path_factory)
+def decks(fault_decks) -> Path:
+    return fault_decks
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +77,7 @@ def test_check_messages_say_what_is_wrong(fault_report):
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "lecturedeck.check", *args],
+        [sys.executable, "-m", "lecturedeck.commands.check", *args],
         capture_output=True,
         text=True,
         timeout=120,

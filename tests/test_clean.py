@@ -13,7 +13,7 @@ import pytest
 from deckfixtures import ROOT
 from figfixtures import no_traceback, run_figs, tiny_project, write_script
 
-from lecturedeck import figures
+from lecturedeck.commands import figs
 
 HAND_MADE = "not generated; hand-made images belong in images/"
 
@@ -206,7 +206,7 @@ def test_clean_never_follows_stamps_out_of_figs(tmp_path):
     digest = hashlib.sha256(b"not the project's").hexdigest()
     entry = {"inputs": "", "figure": digest, "path": "figs/Link/x.png"}
     (root / "figs" / ".stamps.json").write_text(json.dumps({"plot_x.py": entry}))
-    assert figures.read_stamps(root / "figs")[1] is False
+    assert figs.read_stamps(root / "figs")[1] is False
     result = make_clean(root)
     assert result.returncode == 0, result.stderr
     no_traceback(result.stderr)

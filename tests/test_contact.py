@@ -7,16 +7,15 @@ import sys
 
 import pytest
 from PIL import Image
-from test_check import build_fixture_decks
 
-from lecturedeck import contact
+from lecturedeck.commands import contact
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory, figs_ready):
-    return build_fixture_decks(tmp_path_factory)
+def decks(fault_decks):
+    return fault_decks
 
 
 def test_sheet_size_fits_the_grid():
@@ -42,7 +41,7 @@ def test_contact_sheet_is_a_png_grid_of_every_slide(decks, chromium, tmp_path):
 
 def test_contact_command_skips_the_index(decks, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "lecturedeck.contact", "--out", str(decks)]
+        [sys.executable, "-m", "lecturedeck.commands.contact", "--out", str(decks)]
         + ["--contact", str(tmp_path)],
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ import pytest
 from deckfixtures import default_signals
 from figfixtures import gone, no_traceback, run_figs, tiny_project, wait_for_file, write_script
 
-from lecturedeck import figures
+from lecturedeck.commands import figs
 
 PATIENT = "TIMEOUT = 120"  # for the well-behaved scripts of a test that lowers the default
 
@@ -25,7 +25,7 @@ PATIENT = "TIMEOUT = 120"  # for the well-behaved scripts of a test that lowers 
 def figure_runner(root: Path, *extra: str) -> subprocess.Popen[str]:
     """``make figs`` started in its own session, so that Ctrl-C can be sent as a terminal does."""
     return subprocess.Popen(
-        [sys.executable, "-m", "lecturedeck.figures", "--root", str(root), *extra],
+        [sys.executable, "-m", "lecturedeck.commands.figs", "--root", str(root), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -91,7 +91,7 @@ def test_a_script_deaf_to_the_timer_is_killed_after_a_grace_period(tmp_path, bod
     assert result.returncode == 1
     expected = (
         f"scripts/plot_deaf.py:{line + 2}: timed out after 1 s and did not stop; "
-        f"killed {figures.GRACE:g} s later"
+        f"killed {figs.GRACE:g} s later"
     )
     assert expected in result.stderr.splitlines(), result.stderr
     no_traceback(result.stderr)
@@ -181,7 +181,7 @@ def test_ctrl_c_names_the_running_scripts_and_ends_them(tmp_path):
     ]
     assert gone(worker)
     # What finished before is recorded; the interrupted script reruns next time.
-    stale = {s.path.name for s in figures.stale(root, figures.discover(root))}
+    stale = {s.path.name for s in figs.stale(root, figs.discover(root))}
     assert stale == {"plot_waiting.py"}
 
 
@@ -238,7 +238,7 @@ def test_corrupt_stamps_are_discarded_in_one_line(made, tmp_path, content):
     assert result.stderr.splitlines() == [
         "figures: figs/.stamps.json is not valid; discarded, every figure reruns"
     ]
-    assert figures.read_stamps(root / "figs") == (figures.read_stamps(made / "figs")[0], False)
+    assert figs.read_stamps(root / "figs") == (figs.read_stamps(made / "figs")[0], False)
     again = run_figs(root)
     assert again.stderr == "" and "2 up to date" in again.stdout
 
@@ -267,8 +267,8 @@ def test_two_runs_at_once_never_collide(tmp_path):
             assert set(stderr.splitlines()) <= {
                 "figures: another run is updating figs/; waiting for it"
             }, stderr
-        stamps, invalid = figures.read_stamps(root / "figs")
+        stamps, invalid = figs.read_stamps(root / "figs")
         assert not invalid and set(stamps) == {"plot_one.py", "plot_two.py"}
-        assert figures.stale(root, figures.discover(root)) == []
+        assert figs.stale(root, figs.discover(root)) == []
         leftovers = [p.name for p in (root / "figs").rglob("*") if p.name.endswith(".part")]
         assert leftovers == []

@@ -17,20 +17,15 @@ from deckfixtures import ROOT, snapshot
 from figfixtures import run_figs
 from PIL import Image
 
-from lecturedeck import figures
+from lecturedeck import project
+from lecturedeck.commands import figs
 
-PACKAGE = "lecture_code"
+PACKAGE = project.PACKAGE
 
 
 def copy_project(dst: Path, figs_from: Path | None = None) -> Path:
     """What the runner reads: scripts/, src/lecture_code and, if given, a figs/ folder."""
-    dst.mkdir(parents=True)
-    shutil.copytree(ROOT / "scripts", dst / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(
-        ROOT / "src" / PACKAGE,
-        dst / "src" / PACKAGE,
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    project.copy_project(ROOT, dst, ("scripts", f"src/{PACKAGE}"), link_node_modules=False)
     if figs_from is not None:
         shutil.copytree(figs_from, dst / "figs")
     return dst
@@ -50,11 +45,11 @@ def clean_runs(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_every_script_writes_its_figure(clean_runs):
     root, _ = clean_runs
-    scripts = figures.discover(root)
+    scripts = figs.discover(root)
     assert len(scripts) == len(list((root / "scripts").glob("plot_*.py")))
     for script in scripts:
         assert (root / script.figure).is_file(), script.path.name
-    assert figures.stale(root, scripts) == []
+    assert figs.stale(root, scripts) == []
     # The seed's paths stay valid.
     for path in ("figs/Graphs/incorrect.png", "figs/Graphs/sigmoid.png", "figs/Conv/argmax.png"):
         assert path in {s.figure for s in scripts}
@@ -89,8 +84,8 @@ def test_no_op_run_does_not_import_matplotlib(clean_runs):
     root, _ = clean_runs
     code = (
         "import sys\n"
-        "from lecturedeck import figures\n"
-        f"assert figures.main(['--root', {str(root)!r}]) == 0\n"
+        "from lecturedeck.commands import figs\n"
+        f"assert figs.main(['--root', {str(root)!r}]) == 0\n"
         "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -136,18 +131,18 @@ def runtime_dependencies(script: Path) -> set[str]:
 
 def test_touching_a_module_reruns_exactly_the_scripts_that_import_it(clean_runs, tmp_path):
     root = copy_project(tmp_path / "project", figs_from=clean_runs[0] / "figs")
-    scripts = figures.discover(root)
-    assert figures.stale(root, scripts) == []
+    scripts = figs.discover(root)
+    assert figs.stale(root, scripts) == []
     deps = {s.path.name: runtime_dependencies(s.path) for s in scripts}
     proper_subsets = 0
     for module in sorted((root / "src" / PACKAGE).glob("*.py")):
         original = module.read_bytes()
         # A new mtime alone is no change: staleness is decided by content.
         os.utime(module, ns=(1, 1))
-        assert figures.stale(root, figures.discover(root)) == [], module.name
+        assert figs.stale(root, figs.discover(root)) == [], module.name
         module.write_bytes(original + b"\n# touched\n")
         try:
-            rerun = {s.path.name for s in figures.stale(root, figures.discover(root))}
+            rerun = {s.path.name for s in figs.stale(root, figs.discover(root))}
         finally:
             module.write_bytes(original)
         expected = {name for name, files in deps.items() if module.name in files}
@@ -157,15 +152,15 @@ def test_touching_a_module_reruns_exactly_the_scripts_that_import_it(clean_runs,
     # The shared style is an input of every script.
     style = root / "scripts" / "figstyle.py"
     style.write_text(style.read_text() + "\n# touched\n")
-    assert len(figures.stale(root, figures.discover(root))) == len(scripts)
+    assert len(figs.stale(root, figs.discover(root))) == len(scripts)
 
 
 def test_an_edited_or_missing_figure_is_stale(clean_runs, tmp_path):
     root = copy_project(tmp_path / "project", figs_from=clean_runs[0] / "figs")
-    first, second = figures.discover(root)[:2]
+    first, second = figs.discover(root)[:2]
     (root / first.figure).write_bytes(b"edited by hand")
     (root / second.figure).unlink()
-    assert {s.path.name for s in figures.stale(root, figures.discover(root))} == {
+    assert {s.path.name for s in figs.stale(root, figs.discover(root))} == {
         first.path.name,
         second.path.name,
     }
@@ -191,7 +186,7 @@ def break_script(path: Path, statement: str) -> int:
 )
 def test_a_failing_script_keeps_the_old_figure(clean_runs, tmp_path, statement, message):
     root = copy_project(tmp_path / "project", figs_from=clean_runs[0] / "figs")
-    script = next(s for s in figures.discover(root) if s.path.name == "plot_temperature.py")
+    script = next(s for s in figs.discover(root) if s.path.name == "plot_temperature.py")
     figure = root / script.figure
     before = (figure.stat().st_mtime_ns, figure.read_bytes())
     line = break_script(script.path, statement)
@@ -201,9 +196,7 @@ def test_a_failing_script_keeps_the_old_figure(clean_runs, tmp_path, statement, 
     assert message in result.stderr
     assert (figure.stat().st_mtime_ns, figure.read_bytes()) == before
     # It stays stale until it is fixed.
-    assert [s.path.name for s in figures.stale(root, figures.discover(root))] == [
-        "plot_temperature.py"
-    ]
+    assert [s.path.name for s in figs.stale(root, figs.discover(root))] == ["plot_temperature.py"]
 
 
 def test_a_script_that_writes_no_file_fails(tmp_path):
@@ -275,7 +268,7 @@ def inspected(tmp_path_factory) -> dict[str, dict]:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, figures.OUT_ENV: str(out)},
+        env={**os.environ, project.FIG_OUT_ENV: str(out)},
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -283,7 +276,7 @@ def inspected(tmp_path_factory) -> dict[str, dict]:
 
 def test_figures_are_projector_ready(clean_runs, inspected):
     root, _ = clean_runs
-    for script in figures.discover(root):
+    for script in figs.discover(root):
         facts = inspected[script.path.name]
         assert facts["min_text"] >= 14, (script.path.name, facts["min_text"])
         assert facts["dpi"] >= 150

@@ -132,7 +132,15 @@ def test_preview_rebuilds_after_a_file_change(two_decks):
     project, env = two_decks
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lecturedeck.preview", "--root", str(project), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "lecturedeck.commands.preview",
+            "--root",
+            str(project),
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ import sys
 
 from deckfixtures import ROOT
 
-from lecturedeck import lint
+from lecturedeck.commands import lint_slides
 
 FIXTURES = ROOT / "tests" / "roots" / "lint"
 BAD = FIXTURES / "bad.rst"
@@ -15,7 +15,7 @@ CLEAN = FIXTURES / "clean.rst"
 
 
 def findings(path) -> list[tuple[int, str]]:
-    return [(f.line, f.message) for f in lint.lint_file(path)]
+    return [(f.line, f.message) for f in lint_slides.lint_file(path)]
 
 
 def test_empty_list_items_with_their_lines():
@@ -51,7 +51,7 @@ def test_clean_file_passes():
 
 def test_command_prints_file_line_message_and_fails(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "lecturedeck.lint", "tests/roots/lint"],
+        [sys.executable, "-m", "lecturedeck.commands.lint_slides", "tests/roots/lint"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -68,14 +68,14 @@ def test_command_prints_file_line_message_and_fails(tmp_path):
 
 def test_command_passes_a_clean_folder(tmp_path):
     (tmp_path / "deck.rst").write_text(CLEAN.read_text())
-    assert lint.main([str(tmp_path)]) == 0
+    assert lint_slides.main([str(tmp_path)]) == 0
 
 
 def test_unknown_directives_do_not_crash_and_leave_docutils_as_it_was():
     from docutils.parsers.rst import directives, roles
 
     before = directives.directive, roles.role
-    lint.lint_file(BAD)
+    lint_slides.lint_file(BAD)
     assert (directives.directive, roles.role) == before
 
 
@@ -87,5 +87,9 @@ def test_the_seed_draft_is_flagged():
 
 
 def test_real_slides_pass():
-    found = [str(f) for path in lint.sources([ROOT / "slides"]) for f in lint.lint_file(path)]
+    found = [
+        str(f)
+        for path in lint_slides.sources([ROOT / "slides"])
+        for f in lint_slides.lint_file(path)
+    ]
     assert found == []

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from deckfixtures import go_to_cell, own_lecture_code, run_build
 
 import lecture_code
-from lecturedeck import cellrun
+from lecturedeck.sphinxext import cellrun
 
 DECK = "module4_4.html"
 

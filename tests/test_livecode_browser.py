@@ -15,7 +15,8 @@ import urllib.request
 import pytest
 from deckfixtures import PageWatch, default_signals, go_to_cell
 
-from lecturedeck import browser, cellrun
+from lecturedeck.commands import browser
+from lecturedeck.sphinxext import cellrun
 
 DECK = "module4_4.html"
 RUNAWAY = "print('started')\nn = 0\nwhile True:\n    n += 1"
@@ -210,7 +211,15 @@ def test_one_cell_runs_at_a_time_and_stop_cancels_loading(live):
 
 def test_present_serves_isolated_decks_on_loopback(built_decks):
     server = subprocess.Popen(
-        [sys.executable, "-m", "lecturedeck.present", "--port", "0", "--out", str(built_decks)],
+        [
+            sys.executable,
+            "-m",
+            "lecturedeck.commands.present",
+            "--port",
+            "0",
+            "--out",
+            str(built_decks),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -240,7 +249,7 @@ def test_present_serves_isolated_decks_on_loopback(built_decks):
 def test_present_says_what_is_wrong_in_one_line(tmp_path):
     def present(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "lecturedeck.present", *args],
+            [sys.executable, "-m", "lecturedeck.commands.present", *args],
             capture_output=True,
             text=True,
             timeout=30,

@@ -10,16 +10,15 @@ import pytest
 from bs4 import BeautifulSoup
 from deckfixtures import make_project, run_build
 from pypdf import PdfReader
-from test_check import build_fixture_decks
 
-from lecturedeck import browser, pdf
+from lecturedeck.commands import browser, pdf
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory, figs_ready):
-    return build_fixture_decks(tmp_path_factory)
+def decks(fault_decks):
+    return fault_decks
 
 
 def normal(text: str) -> str:
@@ -119,7 +118,15 @@ def test_fonts_and_images_are_embedded(handouts):
 def test_pdf_command_skips_the_index_and_writes_atomically(decks, tmp_path):
     target = tmp_path / "pdf"
     result = subprocess.run(
-        [sys.executable, "-m", "lecturedeck.pdf", "--out", str(decks), "--pdf", str(target)],
+        [
+            sys.executable,
+            "-m",
+            "lecturedeck.commands.pdf",
+            "--out",
+            str(decks),
+            "--pdf",
+            str(target),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -140,9 +147,9 @@ TWO_SLIDES = "Two slides\n==========\n\nThe title slide.\n\nSecond\n------\n\nTw
 
 
 @pytest.fixture(scope="module")
-def small_and_large(tmp_path_factory, built_decks):
+def small_and_large(tmp_path_factory, built_decks, figs_ready):
     """A two-slide deck, and the real Module 4.4 deck (the largest we have), built."""
-    project = make_project(tmp_path_factory.mktemp("pdf-sizes") / "project")
+    project = make_project(tmp_path_factory.mktemp("pdf-sizes") / "project", figs_ready)
     (project / "slides" / "two.rst").write_text(TWO_SLIDES)
     assert run_build(project).returncode == 0
     return project / "_build" / "slides" / "two.html", built_decks / "module4_4.html"
@@ -209,12 +216,16 @@ def test_without_the_pdf_ready_event_nothing_is_printed(
 
 
 def test_the_tools_refuse_decks_that_are_not_the_build_of_the_sources(tmp_path, figs_ready):
-    project = make_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", figs_ready)
     deck = project / "slides" / "two.rst"
     deck.write_text(TWO_SLIDES)
     assert run_build(project).returncode == 0
     out = project / "_build" / "slides"
-    tools = ["lecturedeck.check", "lecturedeck.pdf", "lecturedeck.contact"]
+    tools = [
+        "lecturedeck.commands.check",
+        "lecturedeck.commands.pdf",
+        "lecturedeck.commands.contact",
+    ]
 
     def refusals():
         found = {}
@@ -231,7 +242,7 @@ def test_the_tools_refuse_decks_that_are_not_the_build_of_the_sources(tmp_path, 
 
     deck.write_text(TWO_SLIDES + "\n.. no-such-directive::\n")  # an edit not yet built
     for tool, (status, message) in refusals().items():
-        name = tool.split(".")[1]
+        name = tool.split(".")[-1]
         assert status == 2 and message == (
             f"{name}: sources changed since {out}/ was built; run `make slides` first"
         )
@@ -241,7 +252,7 @@ def test_the_tools_refuse_decks_that_are_not_the_build_of_the_sources(tmp_path, 
 
 
 def test_a_slide_left_empty_on_purpose_prints_as_an_empty_page(tmp_path, chromium, figs_ready):
-    project = make_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", figs_ready)
     (project / "slides" / "pause.rst").write_text(
         TWO_SLIDES + "\n.. revealjs-break::\n   :notitle:\n\n"
     )

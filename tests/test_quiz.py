@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from deckfixtures import run_build
 
 from lecture_code import sigmoid, softmax
-from lecturedeck.quiz import option_matches
+from lecturedeck.sphinxext.quiz import option_matches
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,8 @@ from bs4 import BeautifulSoup
 from deckfixtures import ROOT
 
 import lecture_code
-from lecturedeck import figures, site
+from lecturedeck import project
+from lecturedeck.commands import figs
 
 pytestmark = pytest.mark.build
 
@@ -23,20 +23,15 @@ EXTRA_TITLE = "An Extra Deck, Added For The Test"
 
 def copy_site_project(dst: Path) -> Path:
     """What ``make html`` reads: conf.py, site/, scripts/, slides/, lecture_code, KaTeX."""
-    dst.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "auto_examples", "gen_modules")
-    shutil.copy2(ROOT / "conf.py", dst / "conf.py")
-    for folder in ("site", "scripts", "slides"):
-        shutil.copytree(ROOT / folder, dst / folder, ignore=ignore)
-    shutil.copytree(ROOT / "src" / "lecture_code", dst / "src" / "lecture_code", ignore=ignore)
-    (dst / "node_modules").symlink_to(ROOT / "node_modules")
-    return dst
+    return project.copy_project(
+        ROOT, dst, ("conf.py", "site", "scripts", "slides", "src/lecture_code")
+    )
 
 
 def run_site(root: Path) -> subprocess.CompletedProcess[str]:
     """``make html`` on a project copy, in its own process, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "lecturedeck.site", "--root", str(root), "-q"],
+        [sys.executable, "-m", "lecturedeck.commands.html", "--root", str(root), "-q"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -65,7 +60,7 @@ def test_index_links_every_deck_by_its_title(built_site):
         a["href"]: a.get_text() for a in page(built_site, "index.html").select(".deck-links a")
     }
     expected = {
-        f"../slides/{p.stem}.html": site.deck_title(p)
+        f"../slides/{p.stem}.html": project.deck_title(p)
         for p in (built_site / "slides").glob("*.rst")
         if p.stem != "index"
     }
@@ -80,7 +75,7 @@ def test_gallery_shows_every_script_with_its_figure_and_downloads(built_site):
     hrefs = [a["href"] for a in gallery.select("a[href]")]
     assert any(h.endswith("auto_examples_jupyter.zip") for h in hrefs)
     assert any(h.endswith("auto_examples_python.zip") for h in hrefs)
-    scripts = figures.discover(built_site)
+    scripts = figs.discover(built_site)
     assert scripts
     for script in scripts:
         name = script.path.stem
@@ -151,7 +146,7 @@ def test_only_the_site_build_loads_sphinx_gallery(monkeypatch):
             return name in self.names
 
     # conf.py's site section sets the gallery's scratch folder and sys.path: undo both after.
-    monkeypatch.delenv(figures.OUT_ENV, raising=False)
+    monkeypatch.delenv(project.FIG_OUT_ENV, raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
     source = (ROOT / "conf.py").read_text()
     for tags, expected in ((Tags(), False), (Tags("site"), True)):

@@ -1,32 +1,49 @@
-"""lecturedeck: the Sphinx extension and tools that turn RST lectures into decks.
+"""lecturedeck: the Sphinx extension and the commands that turn RST lectures into decks.
 
-Build time (inside Sphinx; everything registered in :func:`lecturedeck.extension.setup`):
+The package is split by when its code runs::
 
-* :mod:`lecturedeck.strict`     what fails a build and what warns; one ``file:line`` line per
-  problem; no traceback from a deck
-* :mod:`lecturedeck.legacy`     snake_case directive aliases, source lines for revealjs sections
-* :mod:`lecturedeck.assets`     images and included files: found, confined to the project,
-  checked; reveal.js 3 theme links mapped; media that need the network listed
-* :mod:`lecturedeck.mathrender` KaTeX prerendering, math errors as build errors
-* :mod:`lecturedeck.deckindex`  the course index that lists every deck
-* :mod:`lecturedeck.livecode`   ``lecture-source`` and ``live-code`` directives
-  (cells run through :mod:`lecturedeck.cellrun`, in CPython and in Pyodide)
-* :mod:`lecturedeck.quiz`       the ``quiz`` directive with computed answer keys
-* :mod:`lecturedeck.writer`     the deck translator: lazy images, build-time highlighting
+    Makefile verbs ──> lecturedeck.commands   one module per verb: slides, figs, html,
+                         │                    preview, present, check, pdf, contact,
+                         │                    lint_slides, bench, clean (+ browser, figworker)
+                         │ runs Sphinx, which loads
+                         v
+                       lecturedeck.sphinxext  everything Sphinx loads: strictness, legacy
+                         │                    aliases, assets, math, deck index, live code,
+                         │                    quiz, the deck writer, the site's directives
+                         v
+                       lecturedeck.project    paths, deck size, the deck list, the Sphinx
+                       lecturedeck.deps       command line, file helpers; which lecture
+                                              modules a piece of code uses
 
-Command line (called by the Makefile's verbs): :mod:`lecturedeck.build` (``make slides``),
-:mod:`lecturedeck.figures` (``make figs``), :mod:`lecturedeck.site` (``make html``),
-:mod:`lecturedeck.preview`, :mod:`lecturedeck.lint`, and the browser tools on
-:mod:`lecturedeck.browser`: :mod:`~lecturedeck.check`, :mod:`~lecturedeck.pdf`,
-:mod:`~lecturedeck.contact` and :mod:`~lecturedeck.bench`. :mod:`lecturedeck.deps` reads
-which lecture modules a piece of code uses, for the figure runner and the directives.
+    lecture_code       the lecture's own code: pure Python, imports nothing from lecturedeck
+    scripts/plot_*.py  figure scripts: import lecture_code and figstyle, never lecturedeck
+
+An arrow is "may import". ``sphinxext`` never imports ``commands``; ``lecture_code`` imports
+neither, nor numpy nor matplotlib. ``make lint`` checks these rules (import-linter,
+``.importlinter``).
+
+Extension modules:
+
+* :mod:`lecturedeck.sphinxext.extension`  ``setup()``: registers every build-time part
+* :mod:`lecturedeck.sphinxext.strict`     what fails a build and what warns
+* :mod:`lecturedeck.sphinxext.legacy`     snake_case directive aliases, revealjs section lines
+* :mod:`lecturedeck.sphinxext.assets`     images and included files: found, confined, checked
+* :mod:`lecturedeck.sphinxext.mathrender` KaTeX prerendering, math errors as build errors
+* :mod:`lecturedeck.sphinxext.deckindex`  the course index that lists every deck
+* :mod:`lecturedeck.sphinxext.cells`      each deck's worker process (:mod:`~.cellworker`)
+* :mod:`lecturedeck.sphinxext.livecode`   ``lecture-source`` and ``live-code``; cells run
+  through :mod:`~lecturedeck.sphinxext.cellrun`, in CPython and in Pyodide
+* :mod:`lecturedeck.sphinxext.quiz`       the ``quiz`` directive with computed answer keys
+* :mod:`lecturedeck.sphinxext.writer`     the deck translator: lazy images, highlighting
+* :mod:`lecturedeck.sphinxext.site`       the companion site's ``deck-links`` and
+  ``package-api``
 
 This module stays free of heavy imports, so that a no-op ``make slides`` is quick.
 """
 
 
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx's entry point
-    """Register the extension with Sphinx (``extensions = ["lecturedeck"]``)."""
-    from lecturedeck.extension import setup as _setup
+    """Register the extension with Sphinx (``extensions = ["lecturedeck"]`` still works)."""
+    from lecturedeck.sphinxext.extension import setup as _setup
 
     return _setup(app)

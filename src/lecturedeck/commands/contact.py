@@ -6,7 +6,8 @@ number and title: the whole deck at a glance, for a visual review before class. 
 own controls, progress bar and slide number are hidden in the shots. The course index
 (``index.html``) is skipped, as in ``make pdf``. Sheets are written atomically.
 
-    python -m lecturedeck.contact [--out _build/slides] [--contact _build/contact] [deck ...]
+    python -m lecturedeck.commands.contact [--out _build/slides] [--contact _build/contact]
+                                           [deck ...]
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
-from lecturedeck import browser
+from lecturedeck.commands import browser
+from lecturedeck.project import CONTACT_OUT, DECKS_OUT, VIEWPORT, replacing
 
 COLUMNS = 5
 THUMB_WIDTH, THUMB_HEIGHT = 320, 180  # a 16:9 thumbnail, a quarter of 1280x720
@@ -43,7 +44,7 @@ def sheet_size(slides: int, columns: int = COLUMNS) -> tuple[int, int]:
 
 def shoot(browser_: object, url: str) -> list[tuple[dict, bytes]]:
     """Screenshots (PNG) of every slide of the deck at ``url``, each with its number and title."""
-    context = browser_.new_context(viewport={"width": 1280, "height": 720})
+    context = browser_.new_context(viewport=VIEWPORT)
     page = context.new_page()
     try:
         info = browser.open_deck(page, url)
@@ -96,13 +97,8 @@ def run(
             t0 = time.perf_counter()
             shots = shoot(chromium, f"{base}/{path.name}")
             target = contact_dir / f"{path.stem}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            part = target.with_name(f".{target.name}.part")
-            try:
+            with replacing(target) as part:
                 tile(shots).save(part, format="PNG")
-                os.replace(part, target)
-            finally:
-                part.unlink(missing_ok=True)
             took = time.perf_counter() - t0
             print(f"contact: {target} {len(shots)} slide(s) in {took:.1f} s")
             written.append(target)
@@ -112,8 +108,8 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
-    parser.add_argument("--contact", type=Path, default=Path("_build/contact"), help="sheets")
+    parser.add_argument("--out", type=Path, default=Path(DECKS_OUT), help="built decks")
+    parser.add_argument("--contact", type=Path, default=Path(CONTACT_OUT), help="sheets")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
     if browser.missing_decks("contact", args.out, args.decks) or browser.stale_decks(

@@ -3,7 +3,7 @@
 Both builds run on the same machine, on the same RST, in throwaway copies under
 ``_build/bench/``:
 
-* ours: ``python -m lecturedeck.build`` (what ``make slides`` runs), figures included;
+* ours: ``python -m lecturedeck.commands.slides`` (what ``make slides`` runs), figures included;
 * baseline: ``python -m sphinx build -b revealjs`` with only ``sphinx_revealjs``
   configured (so our directives are unknown to it; it reports them and builds on).
 
@@ -31,6 +31,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from lecturedeck.project import PACKAGE, VIEWPORT, copy_project
 
 COURSE_SIZE = 30
 DECK = "module4_4"
@@ -82,11 +84,8 @@ class Project:
             (slides / f"{name}.rst").write_text(deck)
         shutil.copy2(self.root / "slides" / "index.rst", slides / "index.rst")
         if self.ours:
-            for name in ("conf.py", "package-lock.json"):
-                shutil.copy2(self.root / name, self.where / name)
-            shutil.copytree(self.root / "scripts", self.where / "scripts")
-            shutil.copytree(self.root / "src" / "lecture_code", self.where / "src" / "lecture_code")
-            (self.where / "node_modules").symlink_to(self.root / "node_modules")
+            parts = ("conf.py", "package-lock.json", "scripts", "images", f"src/{PACKAGE}")
+            copy_project(self.root, self.where, parts)
         else:
             (self.where / "conf.py").write_text(BASELINE_CONF)
             # Same figures as ours, made by our build, so the baseline copies the same images.
@@ -102,7 +101,7 @@ class Project:
     def build(self) -> float:
         """One build as a user runs it; returns wall seconds."""
         if self.ours:
-            cmd = [sys.executable, "-m", "lecturedeck.build", "--root", str(self.where)]
+            cmd = [sys.executable, "-m", "lecturedeck.commands.slides", "--root", str(self.where)]
             cmd += ["--jobs", str(self.jobs)]
         else:
             cmd = [sys.executable, "-m", "sphinx", "build", "-b", "revealjs", "-c", ".", "-q"]
@@ -157,13 +156,13 @@ def measure_builds(p: Project, runs: int, module_edit: bool = True) -> dict[str,
 
 def measure_paint(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
     """First paint (ms to the first slide ready, with math and fonts) and its bytes."""
-    from lecturedeck.browser import chromium, serve
+    from lecturedeck.commands.browser import chromium, serve
 
     paint, sizes = [], []
     # Offline, as in a lecture hall: the baseline's CDN requests fail at once.
     with serve(folder) as url, chromium(offline=True) as browser:
         for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
             page.goto(f"{url}/{deck}.html", wait_until="commit")
             ready = page.wait_for_function(
@@ -185,13 +184,13 @@ def measure_paint(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
 
 def measure_live(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
     """A live cell's first Run (Pyodide's cold load included) and a warm Run, in Chromium."""
-    from lecturedeck.browser import chromium, serve, wait_for_deck
+    from lecturedeck.commands.browser import chromium, serve, wait_for_deck
 
     cold, warm = [], []
     done = "c => ['done', 'error'].includes(c.dataset.state)"
     with serve(folder) as url, chromium() as browser:
         for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
             page.goto(f"{url}/{deck}.html")
             wait_for_deck(page)
@@ -211,7 +210,7 @@ def measure_live(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
 
 def measure_figs(p: Project, runs: int) -> dict[str, list[float]]:
     """``make figs`` from nothing, and with nothing to do."""
-    cmd = [sys.executable, "-m", "lecturedeck.figures", "--root", str(p.where)]
+    cmd = [sys.executable, "-m", "lecturedeck.commands.figs", "--root", str(p.where)]
     out = {"figs_cold": [], "figs_noop": []}
     for _ in range(runs):
         shutil.rmtree(p.where / "figs", ignore_errors=True)
@@ -229,7 +228,7 @@ def measure_cells(folder: Path, deck: str, runs: int) -> tuple[list[float], list
     import html
     import re
 
-    from lecturedeck import cellrun, cellworker
+    from lecturedeck.sphinxext import cellrun, cellworker
 
     page = (folder / f"{deck}.html").read_text()
     cells = [
@@ -284,7 +283,7 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.bench [--runs 3] [--course 30]``."""
+    """Command line: ``python -m lecturedeck.commands.bench [--runs 3] [--course 30]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--runs", type=int, default=3, help="samples per step (median)")
@@ -297,9 +296,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ours_single = Project(root, work / "ours", True, 1, 1)
     base_single = Project(root, work / "baseline", False, 1, 1)
-    from lecturedeck import figures
+    from lecturedeck.commands import figs
 
-    if figures.run(root, quiet=True):  # the baseline shows the same figures
+    if figs.run(root, quiet=True):  # the baseline shows the same figures
         return 1
     ours = measure_builds(ours_single, args.runs)
     base = measure_builds(base_single, args.runs)

@@ -20,7 +20,7 @@ Speaker notes (``aside.notes``), KaTeX's hidden MathML copy and invisible elemen
 All checks of a slide run in one ``page.evaluate`` call. The table goes to stdout; the exit
 status is 1 when there is any finding.
 
-    python -m lecturedeck.check [--out _build/slides] [deck ...]
+    python -m lecturedeck.commands.check [--out _build/slides] [deck ...]
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
-from lecturedeck import browser
+from lecturedeck.commands import browser
+from lecturedeck.project import DECKS_OUT, VIEWPORT
 
 # Smallest text the audience can still read: 14 px on the slide as shown on a screen of the
 # deck's design size (1280x720), i.e. about 2% of the slide height; the white theme's body text
@@ -221,7 +222,7 @@ class _Watch:
 
 def check_deck(browser_: object, base: str, name: str) -> tuple[int, list[Finding]]:
     """Check one served deck; return its slide count and findings."""
-    context = browser_.new_context(viewport={"width": 1280, "height": 720})
+    context = browser_.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(15000)
     watch = _Watch(page, base)
@@ -303,7 +304,7 @@ def table(findings: list[Finding]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
+    parser.add_argument("--out", type=Path, default=Path(DECKS_OUT), help="built decks")
     parser.add_argument("decks", nargs="*", help="deck names (default: every deck in --out)")
     args = parser.parse_args(argv)
     if browser.missing_decks("check", args.out, args.decks) or browser.stale_decks(

@@ -21,19 +21,26 @@ serve and the sources' encoding are checked; any exception inside Sphinx is one
 from __future__ import annotations
 
 import argparse
-import filecmp
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lecturedeck.project import (
+    DECKS_OUT,
+    FIGS,
+    SLIDES,
+    copy_if_changed,
+    doctrees_dir,
+    write_atomic,
+)
+
 # What a deck build reads, relative to the project root.
-INPUTS = ["conf.py", "package-lock.json", "slides", "figs", "src"]
+INPUTS = ["conf.py", "package-lock.json", SLIDES, FIGS, "src"]
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 
 
@@ -102,28 +109,6 @@ def undecodable(root: Path, srcdir: Path) -> list[str]:
     return problems
 
 
-def copy_if_changed(src: Path, dst: Path) -> bool:
-    """Copy ``src`` to ``dst`` atomically, unless ``dst`` already has the same bytes.
-
-    Return whether it copied. A file left alone keeps its modification time, so
-    Sphinx, a browser or a server sees no change.
-    """
-    if dst.exists():
-        s, d = src.stat(), dst.stat()
-        if s.st_size == d.st_size and (
-            s.st_mtime_ns == d.st_mtime_ns or filecmp.cmp(src, dst, shallow=False)
-        ):
-            return False
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    part = dst.with_name(f".{dst.name}.{os.getpid()}.part")
-    try:
-        shutil.copy2(src, part)
-        os.replace(part, dst)
-    finally:
-        part.unlink(missing_ok=True)
-    return True
-
-
 def publish(stage: Path, out: Path, files: set[str] | None = None) -> int:
     """Make ``out`` hold exactly ``files`` of ``stage`` (all of them when None).
 
@@ -173,11 +158,6 @@ def published_changes(out: Path, manifest: dict[str, list[int]]) -> list[str]:
     return sorted(
         rel for rel in found.keys() | manifest.keys() if found.get(rel) != manifest.get(rel)
     )
-
-
-def doctrees_dir(root: Path, builder: str, srcdir: Path) -> Path:
-    """Where Sphinx keeps its environment and doctrees for one builder and source folder."""
-    return root / "_build" / ".doctrees" / f"{builder}-{srcdir.name}"
 
 
 class SphinxRun:
@@ -231,7 +211,7 @@ def describe_exception(exc: BaseException, app: object, root: Path, srcdir: Path
     """One line for an exception raised inside Sphinx: ``file[:line]: error: Type: message``."""
     from sphinx.errors import SphinxParallelError
 
-    from lecturedeck.strict import exception_location, unwrap
+    from lecturedeck.sphinxext.strict import exception_location, unwrap
 
     exc = unwrap(exc)
     if isinstance(exc, SphinxParallelError):
@@ -365,7 +345,7 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
         print(missing, file=sys.stderr)
         return 1
     if figures:
-        from lecturedeck import figures as figure_runner
+        from lecturedeck.commands import figs as figure_runner
 
         try:
             failed = figure_runner.run(root, quiet=True)
@@ -403,7 +383,7 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
         environment.unlink(missing_ok=True)
     # Written before Sphinx can save anything, removed only once the decks are published.
     stamp.unlink(missing_ok=True)
-    _write_atomic(unfinished, f"pid {os.getpid()}\n")
+    write_atomic(unfinished, f"pid {os.getpid()}\n")
     run = sphinx_build(root, srcdir, "revealjs", stage, jobs)
     if run.status != 0 or problems:
         environment.unlink(missing_ok=True)
@@ -414,7 +394,7 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
     copied = publish(stage, out, run.files)
     record = {"root": str(root), "src": str(srcdir), "fingerprint": current}
     record["files"] = manifest_of(out, run.files)
-    _write_atomic(stamp, json.dumps(record))
+    write_atomic(stamp, json.dumps(record))
     unfinished.unlink()
     took = time.perf_counter() - t0
     print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(pages)} page(s)")
@@ -480,19 +460,12 @@ def _show(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    part.write_text(text)
-    os.replace(part, path)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.build [--src slides] [--out _build/slides]``."""
+    """Command line: ``python -m lecturedeck.commands.slides [--src slides] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd())
-    parser.add_argument("--src", default="slides", help="folder of .rst decks")
-    parser.add_argument("--out", default="_build/slides", help="where finished decks go")
+    parser.add_argument("--src", default=SLIDES, help="folder of .rst decks")
+    parser.add_argument("--out", default=DECKS_OUT, help="where finished decks go")
     parser.add_argument("--jobs", default=os.environ.get("JOBS", "1"), help="Sphinx workers")
     parser.add_argument("--no-figures", action="store_true", help="do not run the figure step")
     parser.add_argument("--force", action="store_true", help="run Sphinx even if up to date")

@@ -8,7 +8,7 @@
   images they add, no file and line; these give both, so that a missing background
   image is reported where it is written.
 * Paths: ``figs/...`` image paths of decks that sat beside ``figs/``, and reveal.js 3
-  theme links in raw HTML, are resolved by :mod:`lecturedeck.assets`.
+  theme links in raw HTML, are resolved by :mod:`lecturedeck.sphinxext.assets`.
 """
 
 from __future__ import annotations

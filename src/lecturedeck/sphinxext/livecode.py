@@ -7,7 +7,7 @@
 
 ``.. live-code::``
     An editable code cell. At build time it runs in CPython through
-    :mod:`lecturedeck.cellrun`, and what it prints (plus the repr of a last
+    :mod:`lecturedeck.sphinxext.cellrun`, and what it prints (plus the repr of a last
     expression) is embedded under the code. A cell that raises fails the build
     at its file:line. In the browser, ``static/livecode.js`` runs the cell with
     Pyodide, loading the same ``cellrun.py`` and lecture package sources.
@@ -19,14 +19,11 @@ is rebuilt when one of those modules changes, and only then.
 from __future__ import annotations
 
 import ast
-import atexit
 import html
 import importlib
 import importlib.util
 import inspect
-import sys
 import textwrap
-from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -34,8 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck import cellworker
-from lecturedeck.deps import code_deps
+from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +107,6 @@ def visit_lecture_source(self, node: lecture_source) -> None:
     raise nodes.SkipNode
 
 
-def note_package_deps(directive: SphinxDirective, tree: ast.AST) -> None:
-    """Record the lecture package's files that ``tree`` runs as the document's dependencies."""
-    spec = importlib.util.find_spec(directive.config.lecturedeck_package)
-    if spec and spec.origin:
-        for path in code_deps(tree, Path(spec.origin).parent):
-            directive.env.note_dependency(str(path))
-
-
 class live_cell(nodes.General, nodes.Element):
     """An editable code cell with its build-time output."""
 
@@ -126,71 +114,6 @@ class live_cell(nodes.General, nodes.Element):
 # What a cell's output may show in the deck before it is cut, with a warning.
 DISPLAY_LINES = 200
 DISPLAY_CHARS = 20_000
-
-
-class DeckWorkers:
-    """The worker process of the deck being read, and one started ahead for the next deck.
-
-    Each deck gets a fresh interpreter (:mod:`lecturedeck.cellworker`); the spare one is
-    started while the current deck is read, so that the next deck does not wait for it.
-    Forked reader processes start their own (a worker belongs to the process that started it).
-    """
-
-    def __init__(self) -> None:
-        self.docname: str | None = None
-        self.current: cellworker.Worker | None = None
-        self.spare: cellworker.Worker | None = None
-
-    def for_deck(self, docname: str, memory_mb: int) -> cellworker.Worker:
-        """The worker for ``docname``: the deck's own, or a fresh one."""
-        if self.docname == docname and self.current is not None and self.current.alive():
-            return self.current
-        if self.docname != docname:
-            self.release()
-        spare, self.spare = self.spare, None
-        if spare is None or not spare.alive() or spare.memory_mb != memory_mb:
-            if spare is not None:
-                spare.close()
-            spare = cellworker.Worker(memory_mb)
-        self.docname, self.current = docname, spare
-        self.spare = cellworker.Worker(memory_mb)
-        return spare
-
-    def warm(self, app: Sphinx, _env: object, docnames: list[str]) -> None:
-        """Start a worker ahead, while Sphinx reads up to the first cell of the decks to read."""
-        memory = app.config.lecturedeck_cell_memory_mb
-        if docnames and (self.spare is None or not self.spare.alive()):
-            self.spare = cellworker.Worker(memory)
-
-    def release(self, *_args: object) -> None:
-        """The deck has been read: stop its worker."""
-        if self.current is not None:
-            self.current.close()
-        self.docname, self.current = None, None
-
-    def close(self, *_args: object) -> None:
-        """The build is over: stop every worker."""
-        self.release()
-        if self.spare is not None:
-            self.spare.close()
-            self.spare = None
-
-
-workers = DeckWorkers()
-atexit.register(workers.close)
-
-
-def run_in_worker(directive: SphinxDirective, what: str, call) -> cellworker.Outcome:  # noqa: ANN001
-    """Run ``call(worker)`` in the deck's worker; on Ctrl-C, say which cell was running."""
-    config = directive.config
-    try:
-        worker = workers.for_deck(directive.env.docname, config.lecturedeck_cell_memory_mb)
-        return call(worker)
-    except KeyboardInterrupt:
-        source, line = directive.state_machine.get_source_and_line(directive.lineno)
-        print(f"\ninterrupted while running the {what} at {source}:{line}", file=sys.stderr)
-        workers.close()
-        raise
 
 
 def truncate(output: str) -> tuple[str, int]:
@@ -283,11 +206,6 @@ def visit_live_cell(self, node: live_cell) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register the directives, the cell node, the workers and the browser runner."""
-    app.add_config_value("lecturedeck_cell_timeout", cellworker.TIMEOUT_S, "env")
-    app.add_config_value("lecturedeck_cell_memory_mb", cellworker.MEMORY_MB, "env")
-    app.connect("env-before-read-docs", workers.warm)
-    app.connect("doctree-read", workers.release)
-    app.connect("build-finished", workers.close)
     html_visit = (visit_live_cell, None)
     app.add_node(live_cell, html=html_visit, revealjs=html_visit, dirrevealjs=html_visit)
     source_visit = (visit_lecture_source, None)

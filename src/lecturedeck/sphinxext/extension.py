@@ -11,8 +11,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx_revealjs.utils import get_internal_static_path
 
-from lecturedeck import cellrun, mathrender
-from lecturedeck.build import copy_if_changed
+from lecturedeck.project import copy_if_changed
+from lecturedeck.sphinxext import cellrun, mathrender
 
 STATIC = Path(__file__).with_name("static")
 
@@ -66,9 +66,10 @@ def package_dir(name: str) -> Path:
 
 
 def _source_hash() -> str:
-    """Hash of this extension's own files: a change to them rebuilds every deck."""
+    """Hash of the files Sphinx runs or serves from lecturedeck: a change rebuilds every deck."""
+    here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.rglob("*")):
+    for path in sorted([*here.rglob("*"), here.parent / "project.py", here.parent / "deps.py"]):
         if path.is_file() and path.suffix in {".py", ".cjs", ".js", ".css"}:
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -174,8 +175,8 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
-    from lecturedeck import assets, deckindex, legacy, livecode, quiz, strict
-    from lecturedeck.writer import DeckTranslator
+    from lecturedeck.sphinxext import assets, cells, deckindex, legacy, livecode, quiz, strict
+    from lecturedeck.sphinxext.writer import DeckTranslator
 
     # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
     # to serial reading (and warns, which a strict build turns into an error). Its
@@ -201,6 +202,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     assets.setup(app)
     mathrender.setup(app)
     deckindex.setup(app)
+    cells.setup(app)
     livecode.setup(app)
     quiz.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from lecturedeck.figures import FIGS, IGNORE, PART, STAMPS, Stamps, read_stamps, valid_path
+from lecturedeck.commands.figs import FIGS, IGNORE, PART, STAMPS, Stamps, read_stamps, valid_path
 
 TREES = ["_build", "site/auto_examples"]  # generated wholesale
 
@@ -129,7 +129,7 @@ def clean(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.clean [--root DIR]``."""
+    """Command line: ``python -m lecturedeck.commands.clean [--root DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """The figure runner's worker side: one figure script, in a process of its own.
 
-The runner (:mod:`lecturedeck.figures`) starts a multiprocessing fork server that
+The runner (:mod:`lecturedeck.commands.figs`) starts a multiprocessing fork server that
 imports this module once: matplotlib on the Agg backend, pyplot, and fonts loaded
 by one small drawing. Every script then runs in a fresh process forked from that
 server, so a script that hangs, crashes or eats the memory fails alone, and the
@@ -36,9 +36,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after the backend is chosen
 
-OUT_ENV = "LECTUREDECK_FIG_OUT"  # where figstyle.save() writes; the runner's temporary folder
-PACKAGE = "lecture_code"
-STYLE_MODULE = "figstyle"
+from lecturedeck.project import (  # noqa: E402
+    FIG_OUT_ENV,  # noqa: E402
+    PACKAGE,
+    STYLE_MODULE,
+)
+
 MEMORY_SHARE = 0.5  # of the machine's memory, the most one script may address
 
 
@@ -175,7 +178,7 @@ def _use_project(root: str, script: str) -> None:
 # -- One script -----------------------------------------------------------------------------------
 def run_script(root: str, script: str, figure: str, out: str, limit: float, cap: int | None):
     """Run one script in this process. Return an error line, or None."""
-    os.environ[OUT_ENV] = out
+    os.environ[FIG_OUT_ENV] = out
     _use_project(root, script)
     plt.close("all")
     matplotlib.rcdefaults()

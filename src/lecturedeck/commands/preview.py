@@ -14,16 +14,17 @@ import shlex
 import sys
 from pathlib import Path
 
+from lecturedeck.project import BUILD, SLIDES, sphinx_args
+
 WATCH = ["scripts", "src/lecture_code", "images", "conf.py"]
 
 
 def autobuild_args(root: Path, port: int) -> list[str]:
     """The sphinx-autobuild command line for the project at ``root``."""
-    figures = shlex.join([sys.executable, "-m", "lecturedeck.figures", "--root", str(root)])
-    args = [
-        "-b", "revealjs", "-c", str(root), "-d", str(root / "_build/.doctrees/preview"),
-        "-W", "--keep-going", "-q",
-        str(root / "slides"), str(root / "_build/preview"),
+    figures = shlex.join([sys.executable, "-m", "lecturedeck.commands.figs", "--root", str(root)])
+    doctrees = root / BUILD / ".doctrees" / "preview"  # apart from make slides' environment
+    args = sphinx_args(root, root / SLIDES, root / BUILD / "preview", "revealjs", doctrees=doctrees)
+    args += [
         "--host", "127.0.0.1", "--port", str(port),
         "--pre-build", figures,
         "--re-ignore", r"__pycache__",  # importing lecture_code writes these
@@ -35,7 +36,7 @@ def autobuild_args(root: Path, port: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.preview [--port 8000] [--root DIR]``."""
+    """Command line: ``python -m lecturedeck.commands.preview [--port 8000] [--root DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--port", type=int, default=8000)

@@ -12,14 +12,15 @@ import sys
 import threading
 from pathlib import Path
 
-from lecturedeck.browser import serve
+from lecturedeck.commands.browser import serve
+from lecturedeck.project import DECKS_OUT
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.present [--port 8000] [--out _build/slides]``."""
+    """Command line: ``python -m lecturedeck.commands.present [--port N] [--out _build/slides]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
-    parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
+    parser.add_argument("--out", type=Path, default=Path(DECKS_OUT), help="built decks")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"present: --port {args.port}: not a port number (0 to 65535)", file=sys.stderr)

@@ -9,10 +9,14 @@ rewritten only when a deck is added, removed or retitled.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
+
+from lecturedeck.project import deck_names
 
 
 class deck_index(nodes.General, nodes.Element):
@@ -24,7 +28,8 @@ class DeckIndex(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
         env = self.env
-        decks = sorted(d for d in env.found_docs if d != env.docname)
+        listed = deck_names(Path(env.srcdir))
+        decks = [d for d in listed if d in env.found_docs and d != env.docname]
         env.glob_toctrees.add(env.docname)  # Sphinx re-reads it when decks come or go
         return [deck_index(decks=decks)]
 

@@ -33,7 +33,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck.livecode import note_package_deps, run_in_worker
+from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
 
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 

@@ -224,7 +224,7 @@ class RawHtml:
 
     def static_file(self, rel: str) -> bool:
         """Whether the build's ``_static/<rel>`` exists (in one of the static folders)."""
-        from lecturedeck.extension import static_sources
+        from lecturedeck.sphinxext.extension import static_sources
 
         return any(
             rel.startswith(prefix) and (folder / rel[len(prefix) :]).exists()

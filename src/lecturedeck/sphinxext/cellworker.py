@@ -14,7 +14,7 @@ the previous deck is read, adds about 0.05 s to a one-deck build; one per cell w
 interpreters (about 0.03 s each on this machine). Per deck it is: cells of one deck are the
 author's own sequence, and every deck starts clean.
 
-Run as ``python -m lecturedeck.cellworker`` by :class:`Worker`; not a user command.
+Run as ``python -m lecturedeck.sphinxext.cellworker`` by :class:`Worker`; not a user command.
 """
 
 from __future__ import annotations
@@ -70,7 +70,13 @@ class Worker:
         env = {**os.environ, "LECTUREDECK_SYS_PATH": json.dumps(sys.path)}
         env.pop("PYTHONSTARTUP", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lecturedeck.cellworker", str(memory_mb), str(os.getpid())],
+            [
+                sys.executable,
+                "-m",
+                "lecturedeck.sphinxext.cellworker",
+                str(memory_mb),
+                str(os.getpid()),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -86,7 +92,7 @@ class Worker:
         return self.owner == os.getpid() and self.proc.poll() is None
 
     def run(self, source: str, timeout: float = TIMEOUT_S) -> Outcome:
-        """Run a cell's source as :mod:`lecturedeck.cellrun` does."""
+        """Run a cell's source as :mod:`lecturedeck.sphinxext.cellrun` does."""
         return self._ask({"op": "cell", "source": source}, timeout)
 
     def evaluate(self, expression: str, package: str, timeout: float = TIMEOUT_S) -> Outcome:
@@ -225,7 +231,7 @@ def _serve(memory_mb: int, parent: int) -> None:  # pragma: no cover - runs in t
     except (ImportError, ValueError, OSError):
         pass
     sys.path[:] = json.loads(os.environ.get("LECTUREDECK_SYS_PATH", "[]")) or sys.path
-    from lecturedeck import cellrun
+    from lecturedeck.sphinxext import cellrun
 
     for raw in requests:
         request = json.loads(raw)

@@ -155,7 +155,7 @@ def stale_decks(tool: str, out: Path) -> bool:
     After a failed build, or an edit not yet built, a check, handout or contact sheet of
     ``out`` would show decks that are not the ones the sources describe.
     """
-    from lecturedeck.build import stale_reason
+    from lecturedeck.commands.slides import stale_reason
 
     reason = stale_reason(out.resolve())
     if reason:

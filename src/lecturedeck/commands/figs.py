@@ -18,7 +18,7 @@ package, so it is an input of every script that imports from the package.
 Staleness is decided from the stamp file ``figs/.stamps.json`` by reading and
 hashing source files, without importing matplotlib, so a no-op run is quick.
 Each stale script runs in a process of its own, forked from a server that has
-matplotlib imported (:mod:`lecturedeck.figworker`), a few at a time. A script
+matplotlib imported (:mod:`lecturedeck.commands.figworker`), a few at a time. A script
 that runs past its time limit, crashes or ends its process fails alone, with
 one ``file:line: message``; the others go on. A figure is written to a
 temporary folder and moved into place only when the script succeeded, and only
@@ -28,7 +28,7 @@ and a rerun that changes nothing touches nothing.
 The stamps also say which files in ``figs/`` the runner generated. It writes
 ``figs/.gitignore`` listing exactly those (and its own two files), so anything
 else in ``figs/`` shows in ``git status``, and it warns about such files:
-hand-made images belong in ``images/``. ``make clean`` (:mod:`lecturedeck.clean`)
+hand-made images belong in ``images/``. ``make clean`` (:mod:`lecturedeck.commands.clean`)
 removes only what the stamps list. A figure whose script is gone (or now writes
 elsewhere) is removed, unless it was edited since.
 
@@ -53,16 +53,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from lecturedeck.build import copy_if_changed
 from lecturedeck.deps import code_deps
+from lecturedeck.project import FIGS, PACKAGE, STYLE_MODULE, copy_if_changed, replacing
 
 STAMPS = ".stamps.json"
 IGNORE = ".gitignore"
-STYLE_MODULE = "figstyle"
-PACKAGE = "lecture_code"
-FIGS = "figs"
 LOCK = "_build/.figs.lock"
-OUT_ENV = "LECTUREDECK_FIG_OUT"  # where figstyle.save() writes; set by the runner
 DEFAULT_TIMEOUT = 60.0  # seconds a script may run, unless it sets TIMEOUT
 GRACE = 5.0  # after the time limit, how long a script stuck outside Python has before the kill
 PART = re.compile(r"^\..+\.\d+\.part$")  # a temporary file of an unfinished write
@@ -259,16 +255,12 @@ def _write_if_changed(root: Path, path: Path, text: str) -> bool:
             return False
     except (OSError, ValueError):
         pass
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part.write_text(text)
-        os.replace(part, path)
+        with replacing(path) as part:
+            part.write_text(text)
     except OSError as exc:
         rel = path.relative_to(root).as_posix()
         raise FigureError(f"{rel}: cannot write it: {exc.strerror or exc}") from None
-    finally:
-        part.unlink(missing_ok=True)
     return True
 
 
@@ -339,7 +331,7 @@ def _lock(root: Path) -> Iterator[None]:
 # -- Worker processes -----------------------------------------------------------------------------
 def _work(*args: Any) -> None:
     """The worker process's entry: the fork server already imported figworker."""
-    from lecturedeck import figworker
+    from lecturedeck.commands import figworker
 
     figworker.main(*args)
 
@@ -356,7 +348,7 @@ def _context():
     context = multiprocessing.get_context("forkserver")
     # Not this module: a worker runs the parent's __main__ module again (multiprocessing's
     # rule), which may be this one, and that must not find it imported already.
-    context.set_forkserver_preload(["lecturedeck.figworker"])
+    context.set_forkserver_preload(["lecturedeck.commands.figworker"])
     # The server starts with Ctrl-C ignored (it inherits that), so that a Ctrl-C while it
     # imports matplotlib stops the runner only, which then reports it.
     handler = signal.getsignal(signal.SIGINT)
@@ -632,7 +624,7 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lecturedeck.figures [--force] [--jobs N] [--timeout S]``."""
+    """Command line: ``python -m lecturedeck.commands.figs [--force] [--jobs N] [--timeout S]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--force", action="store_true", help="rerun every script")

@@ -17,7 +17,7 @@ know (Sphinx's, sphinx-revealjs', ours) get lenient stand-ins: any arguments and
 accepted, and the content is parsed as RST, except for code-like directives, whose content is
 kept as a literal block. docutils' own messages are not printed: ``make slides`` reports those.
 
-    python -m lecturedeck.lint slides [more files or folders ...]
+    python -m lecturedeck.commands.lint_slides slides [more files or folders ...]
 """
 
 from __future__ import annotations

@@ -15,18 +15,18 @@ build-time output, without the Run button. The course index (``index.html``) is 
 links, not a lecture, so it gets no PDF. Each PDF is written to a temporary file and then
 renamed into place, so a failed export never leaves half a PDF.
 
-    python -m lecturedeck.pdf [--notes] [--out _build/slides] [--pdf _build/pdf] [deck ...]
+    python -m lecturedeck.commands.pdf [--notes] [--out _build/slides] [--pdf _build/pdf] [deck ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-from lecturedeck import browser
+from lecturedeck.commands import browser
+from lecturedeck.project import DECKS_OUT, PDF_OUT, VIEWPORT, replacing
 
 PRINT_QUERY = "print-pdf&pdfSeparateFragments=false&pdfMaxPagesPerSlide=1"
 NOTES_QUERY = "&showNotes=separate-page"
@@ -110,7 +110,7 @@ def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool
     """
     from pypdf import PdfReader
 
-    context = browser_.new_context(viewport={"width": 1280, "height": 720})
+    context = browser_.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(PDF_READY_INIT)
     try:
@@ -124,9 +124,7 @@ def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool
         except Exception:  # noqa: BLE001 - Playwright's TimeoutError
             raise PdfError(f"{deck.name}: reveal.js never finished its print layout") from None
         expected = page.evaluate(SETTLE_JS, notes)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(f".{target.name}.{os.getpid()}.part")
-        try:
+        with replacing(target) as part:
             page.pdf(path=str(part), prefer_css_page_size=True, print_background=True)
             pages = len(PdfReader(part).pages)
             if pages != len(expected["pages"]):
@@ -141,9 +139,6 @@ def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool
                     f"{target}: page(s) {', '.join(map(str, blank))} of {pages} came out blank; "
                     "not written"
                 )
-            os.replace(part, target)
-        finally:
-            part.unlink(missing_ok=True)
     finally:
         context.close()
     return pages
@@ -187,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", action="store_true", help="speaker notes on separate pages")
-    parser.add_argument("--out", type=Path, default=Path("_build/slides"), help="built decks")
-    parser.add_argument("--pdf", type=Path, default=Path("_build/pdf"), help="where PDFs go")
+    parser.add_argument("--out", type=Path, default=Path(DECKS_OUT), help="built decks")
+    parser.add_argument("--pdf", type=Path, default=Path(PDF_OUT), help="where PDFs go")
     parser.add_argument("decks", nargs="*", help="deck names (default: every lecture deck)")
     args = parser.parse_args(argv)
     if browser.missing_decks("pdf", args.out, args.decks) or browser.stale_decks("pdf", args.out):

@@ -1,0 +1,95 @@
+"""``make html``: the companion site, with the deck index, the figure gallery and the API.
+
+Run as ``python -m lecturedeck.commands.html``; it builds ``site/`` into ``_build/html``
+with the Sphinx command line of :func:`lecturedeck.project.sphinx_args` and the ``site``
+tag, which switches on the companion-site section at the end of ``conf.py``:
+sphinx-gallery (the same ``scripts/plot_*.py`` that draw the deck figures, shown with their
+code and as .py and .ipynb downloads), autodoc for ``lecture_code``, and the site's
+directives (:mod:`lecturedeck.sphinxext.site`).
+
+sphinx-gallery reruns an example only when the example's own file changed. A
+figure also depends on the ``lecture_code`` modules it imports and on the
+shared style, so before each build this command forgets sphinx-gallery's
+checksum of every script whose inputs changed, as the figure runner sees them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from lecturedeck.project import DECKS_OUT, SITE, SITE_OUT, doctrees_dir, sphinx_args
+
+GALLERY = "auto_examples"  # sphinx-gallery's output folder, inside the site's sources
+STAMPS = "_build/.gallery-stamps.json"
+
+
+# -- The gallery's cache --------------------------------------------------------------------------
+def _gallery_digests(root: Path) -> dict[str, str]:
+    from lecturedeck.commands import figs
+
+    return {s.path.name: s.digest() for s in figs.discover(root)}
+
+
+def forget_stale_examples(root: Path) -> list[str]:
+    """Make sphinx-gallery rerun the scripts whose inputs changed since the last good build."""
+    try:
+        old = json.loads((root / STAMPS).read_text())
+    except (OSError, ValueError):
+        old = {}
+    forgotten = []
+    for name, digest in _gallery_digests(root).items():
+        if old.get(name) != digest:
+            md5 = root / SITE / GALLERY / f"{name}.md5"
+            if md5.exists():
+                md5.unlink()
+                forgotten.append(name)
+    return forgotten
+
+
+def _remember(root: Path) -> None:
+    stamps = root / STAMPS
+    stamps.parent.mkdir(parents=True, exist_ok=True)
+    stamps.write_text(json.dumps(_gallery_digests(root), indent=1, sort_keys=True) + "\n")
+
+
+# -- Command line ---------------------------------------------------------------------------------
+def build(root: Path, out: Path, quiet: bool = False) -> int:
+    """Build the companion site of the project at ``root`` into ``out``. Return an exit status."""
+    from sphinx.cmd.build import build_main
+
+    t0 = time.perf_counter()
+    forget_stale_examples(root)
+    args = sphinx_args(root, root / SITE, out, "html", tags=("site",))
+    if not quiet:
+        args.remove("-q")
+    status = build_main(args)
+    if status != 0:
+        # Sphinx re-reads only changed pages, so the next build would not repeat this one's
+        # warnings: make it start afresh instead.
+        (doctrees_dir(root, "html", root / SITE) / "environment.pickle").unlink(missing_ok=True)
+        print("html: build FAILED; the problems are listed above as file:line.", file=sys.stderr)
+        return 1
+    _remember(root)
+    print(f"html: built in {time.perf_counter() - t0:.1f} s: {out / 'index.html'}")
+    if not (root / DECKS_OUT).is_dir():
+        print("html: the deck links need the decks too: make slides")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m lecturedeck.commands.html [--root DIR] [--out _build/html]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--out", default=SITE_OUT, help="where the site goes")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    return build(root, root / args.out, quiet=args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""What live cells and quiz keys share: the deck's worker process and the code it depends on.
+
+Each deck's cells and answer keys run in one worker of its own
+(:mod:`lecturedeck.sphinxext.cellworker`), started ahead while the previous deck is read.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import importlib.util
+import sys
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from lecturedeck.deps import code_deps
+from lecturedeck.sphinxext import cellworker
+
+
+def note_package_deps(directive: SphinxDirective, tree: ast.AST) -> None:
+    """Record the lecture package's files that ``tree`` runs as the document's dependencies."""
+    spec = importlib.util.find_spec(directive.config.lecturedeck_package)
+    if spec and spec.origin:
+        for path in code_deps(tree, Path(spec.origin).parent):
+            directive.env.note_dependency(str(path))
+
+
+class DeckWorkers:
+    """The worker process of the deck being read, and one started ahead for the next deck.
+
+    Each deck gets a fresh interpreter (:mod:`lecturedeck.sphinxext.cellworker`); the spare one is
+    started while the current deck is read, so that the next deck does not wait for it.
+    Forked reader processes start their own (a worker belongs to the process that started it).
+    """
+
+    def __init__(self) -> None:
+        self.docname: str | None = None
+        self.current: cellworker.Worker | None = None
+        self.spare: cellworker.Worker | None = None
+
+    def for_deck(self, docname: str, memory_mb: int) -> cellworker.Worker:
+        """The worker for ``docname``: the deck's own, or a fresh one."""
+        if self.docname == docname and self.current is not None and self.current.alive():
+            return self.current
+        if self.docname != docname:
+            self.release()
+        spare, self.spare = self.spare, None
+        if spare is None or not spare.alive() or spare.memory_mb != memory_mb:
+            if spare is not None:
+                spare.close()
+            spare = cellworker.Worker(memory_mb)
+        self.docname, self.current = docname, spare
+        self.spare = cellworker.Worker(memory_mb)
+        return spare
+
+    def warm(self, app: Sphinx, _env: object, docnames: list[str]) -> None:
+        """Start a worker ahead, while Sphinx reads up to the first cell of the decks to read."""
+        memory = app.config.lecturedeck_cell_memory_mb
+        if docnames and (self.spare is None or not self.spare.alive()):
+            self.spare = cellworker.Worker(memory)
+
+    def release(self, *_args: object) -> None:
+        """The deck has been read: stop its worker."""
+        if self.current is not None:
+            self.current.close()
+        self.docname, self.current = None, None
+
+    def close(self, *_args: object) -> None:
+        """The build is over: stop every worker."""
+        self.release()
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
+
+
+workers = DeckWorkers()
+atexit.register(workers.close)
+
+
+def run_in_worker(directive: SphinxDirective, what: str, call) -> cellworker.Outcome:  # noqa: ANN001
+    """Run ``call(worker)`` in the deck's worker; on Ctrl-C, say which cell was running."""
+    config = directive.config
+    try:
+        worker = workers.for_deck(directive.env.docname, config.lecturedeck_cell_memory_mb)
+        return call(worker)
+    except KeyboardInterrupt:
+        source, line = directive.state_machine.get_source_and_line(directive.lineno)
+        print(f"\ninterrupted while running the {what} at {source}:{line}", file=sys.stderr)
+        workers.close()
+        raise
+
+
+def setup(app: Sphinx) -> None:
+    """Register the cells' limits and the workers' life cycle."""
+    app.add_config_value("lecturedeck_cell_timeout", cellworker.TIMEOUT_S, "env")
+    app.add_config_value("lecturedeck_cell_memory_mb", cellworker.MEMORY_MB, "env")
+    app.connect("env-before-read-docs", workers.warm)
+    app.connect("doctree-read", workers.release)
+    app.connect("build-finished", workers.close)
