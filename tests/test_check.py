@@ -40,11 +40,12 @@ def test_check_passes_a_clean_deck_and_the_index(decks, chromium):
 
 def test_check_catches_each_planted_fault_on_its_slide(fault_report):
     total, findings = fault_report
-    assert total == 10
+    assert total == 11
     kinds = by_title(findings)
     assert kinds["Overflow"] == {"overflow"}
     assert kinds["Broken image"] == {"image", "request"}
-    assert kinds["Missing alt"] == {"alt"}
+    assert kinds["Missing alt"] == {"a11y"}  # axe's image-alt
+    assert kinds["Low contrast"] == {"a11y"}
     assert kinds["Math error"] == {"math"}
     assert kinds["Raw TeX"] == {"tex"}
     assert kinds["External request"] == {"network"}
@@ -73,6 +74,10 @@ def test_check_messages_say_what_is_wrong(fault_report):
     assert "\\begin{aligned}" in message["tex"]
     assert "minimum 14" in message["text-size"] and "footnote" in message["text-size"]
     assert "planted console error" in message["console"]
+    a11y = {f.title: f.message for f in findings if f.kind == "a11y"}
+    assert a11y["Missing alt"].startswith("critical image-alt: ")
+    assert a11y["Low contrast"].startswith("serious color-contrast: ")
+    assert "#c8c8c8" in a11y["Low contrast"]
 
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -152,3 +157,36 @@ def test_real_decks_pass_the_check(built_decks, chromium):
     total, findings = check.run(built_decks, chromium=chromium)
     assert total > 27
     assert findings == [], "\n" + check.table(findings)
+
+
+def test_check_says_how_to_install_axe_when_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"axe-core is not installed .*make setup"):
+        check.find_axe(tmp_path / "project" / "_build" / "slides")
+
+
+def test_moderate_accessibility_advice_is_listed_without_failing():
+    found = check.axe_findings(
+        [
+            {
+                "id": "region",
+                "impact": "moderate",
+                "help": "In landmarks",
+                "targets": ["p"],
+                "detail": "",
+            },
+            {
+                "id": "color-contrast",
+                "impact": "serious",
+                "help": "Contrast",
+                "targets": ["a", "b", "c"],
+                "detail": "ratio 2.1",
+            },
+        ],
+        "d.html",
+        3,
+        "T",
+    )
+    assert [f.kind for f in found] == ["a11y-note", "a11y"]
+    assert "a11y-note" in check.NOTICES and "a11y" not in check.NOTICES
+    assert found[1].message == "serious color-contrast: Contrast: a, b (+1 more); ratio 2.1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from deckfixtures import ROOT, SEED
+from deckfixtures import ROOT, SEED, go_to_cell
 
 pytestmark = pytest.mark.browser
 
@@ -79,3 +79,52 @@ def test_index_links_the_deck(deck_page):
     page.click(f".deck-index a[href='{DECK}']")
     page.wait_for_url(f"**/{DECK}*")
     assert watch.external == [] and watch.errors == []
+
+
+def test_a_quiz_is_answered_and_announced_with_the_keyboard_alone(deck_page):
+    open_deck, page, watch = deck_page
+    open_deck(DECK)
+    page.evaluate(
+        "() => { const s = Reveal.getSlides().find(s => s.querySelector('.quiz'));"
+        " const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }"
+    )
+    quiz = page.locator(".present .quiz").first
+    live = quiz.locator(".quiz-feedback")
+    assert live.get_attribute("aria-live") == "polite" and live.inner_text() == ""
+    right = quiz.locator(".quiz-option[data-correct='1']").first.inner_text()
+    for _ in range(40):  # Tab through the page until an option of this quiz has focus
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement.classList.contains('quiz-option') && "
+            "document.activeElement.closest('.quiz') === document.querySelector('.present .quiz')"
+        )
+        if focused and page.evaluate("() => document.activeElement.innerText") == right:
+            break
+    else:
+        raise AssertionError("Tab never reached the right option of the quiz")
+    page.keyboard.press("Enter")
+    assert live.inner_text() == "Right!"
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-pressed')") == "true"
+    assert watch.errors == []
+
+
+def test_tab_indents_in_a_cell_and_esc_hands_the_keyboard_back(deck_page):
+    open_deck, page, watch = deck_page
+    open_deck(DECK)
+    cell = go_to_cell(page, "softmax")
+    source = cell.locator("textarea.live-source")
+    before = source.input_value()
+    for _ in range(20):  # Tab from the top of the slide until the cell's code has focus
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('live-source')"):
+            break
+    else:
+        raise AssertionError("Tab never reached the cell's code")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Tab")
+    assert source.input_value() == before + "    "
+    assert page.evaluate("() => document.activeElement.classList.contains('live-source')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert not page.evaluate("() => document.activeElement.classList.contains('live-source')")
+    assert "Esc leaves the cell" in source.get_attribute("aria-label")

@@ -10,15 +10,21 @@ The decks are served on loopback and opened at their configured size (reveal.js 
   never touches the network. It does not fail the check on its own: remote media are the
   author's choice (the build warns of them too);
 * ``image``     images that did not load;
-* ``alt``       images with no alt text, or whose alt text is just their file name;
+* ``a11y``      serious and critical accessibility violations found by axe-core (WCAG 2 A
+  and AA, and axe's best practices), one finding per rule with the elements it names;
+* ``a11y-note`` moderate and minor ones: listed, not failing;
+* ``alt``       images whose alt text is just their file name (what Sphinx writes when a deck
+  gives none), which axe accepts;
 * ``tex``       raw TeX in the visible text (``\begin{``, ``\frac``, ``\text{`` ...);
 * ``math``      KaTeX or math error elements (``.katex-error``, ``.math-error``);
 * ``overflow``  an element whose box lies outside the slide box;
 * ``text-size`` text rendered smaller than :data:`MIN_TEXT_PX`.
 
 Speaker notes (``aside.notes``), KaTeX's hidden MathML copy and invisible elements are ignored.
-All checks of a slide run in one ``page.evaluate`` call. The table goes to stdout; the exit
-status is 1 when there is any finding.
+All hand-written checks of a slide run in one ``page.evaluate`` call, then axe on the slide as
+reveal.js shows it. The first slide is audited with the whole page, so that page-level rules
+(landmarks, the viewport's zoom, the language) are reported there, once per deck. The table
+goes to stdout; the exit status is 1 when there is any finding but a notice.
 
     python -m lecturedeck.commands.check [--out _build/slides] [deck ...]
 """
@@ -52,7 +58,20 @@ RAW_TEX = (
     r"|\$\$"
 )
 # Kinds of finding that are reported but do not fail the check.
-NOTICES = {"network"}
+NOTICES = {"network", "a11y-note"}
+# axe-core, from npm (package.json's devDependencies): injected into the page being checked.
+AXE = Path("node_modules") / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = {"serious", "critical"}
+# One axe run: the whole page for the first slide, else the slide's own element.
+AXE_JS = """async ({index, whole}) => {
+  const slide = Reveal.getSlides()[index];
+  const result = await axe.run(whole ? document : slide, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact || 'minor', help: v.help,
+    targets: v.nodes.map(n => n.target.join(' ')),
+    detail: ((n => n && (n.any[0] || n.all[0] || n.none[0]))(v.nodes[0]) || {}).message || '',
+  }));
+}"""
 # Console messages that only repeat a request failure, which is reported as such.
 CONSOLE_DUPLICATES = ("Failed to load resource",)
 # Elements whose content is never on screen, or is checked otherwise.
@@ -142,8 +161,7 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
     }
     const alt = (img.getAttribute('alt') || '').trim();
     const name = src.split(/[\\/?#]/).filter(Boolean).pop() || src;
-    if (!alt) add('alt', `image has no alt text: ${shortSrc}`);
-    else if (alt === src || alt.split('/').pop() === name) {
+    if (alt && (alt === src || alt.split('/').pop() === name)) {
       add('alt', `image alt text is only its file name: ${shortSrc}`);
     }
   }
@@ -220,8 +238,32 @@ class _Watch:
         return url[len(self.base) + 1 :] if url.startswith(self.base + "/") else url
 
 
-def check_deck(browser_: object, base: str, name: str) -> tuple[int, list[Finding]]:
-    """Check one served deck; return its slide count and findings."""
+def axe_findings(violations: list[dict], deck: str, number: int, title: str) -> list[Finding]:
+    """One finding per axe rule violated on a slide."""
+    found = []
+    for v in violations:
+        kind = "a11y" if v["impact"] in FAILING_IMPACTS else "a11y-note"
+        where = ", ".join(v["targets"][:2]) + (
+            f" (+{len(v['targets']) - 2} more)" if len(v["targets"]) > 2 else ""
+        )
+        detail = f"; {v['detail']}" if v["detail"] else ""
+        message = f"{v['impact']} {v['id']}: {v['help']}: {where}{detail}"
+        found.append(Finding(deck, number, title, kind, message))
+    return found
+
+
+def find_axe(out: Path) -> Path:
+    """axe-core as npm installed it for the project whose decks are in ``out``."""
+    for root in (out.resolve().parent.parent, Path.cwd()):
+        if (root / AXE).is_file():
+            return root / AXE
+    raise FileNotFoundError(f"axe-core is not installed ({AXE}); run `make setup` (npm ci)")
+
+
+def check_deck(
+    browser_: object, base: str, name: str, axe: Path | None = None
+) -> tuple[int, list[Finding]]:
+    """Check one served deck; return its slide count and findings (``axe``: audit it too)."""
     context = browser_.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -238,6 +280,8 @@ def check_deck(browser_: object, base: str, name: str) -> tuple[int, list[Findin
                 Finding(name, 0, "(page load)", "console", f"deck did not start: {first}")
             )
             info = {"slides": 0}
+        if axe is not None and info["slides"]:
+            page.add_script_tag(path=str(axe))
         args = {
             "minText": MIN_TEXT_PX,
             "tolerance": OVERFLOW_TOLERANCE_PX,
@@ -252,6 +296,9 @@ def check_deck(browser_: object, base: str, name: str) -> tuple[int, list[Findin
                 Finding(name, result["number"], result["title"], f["kind"], f["message"])
                 for f in result["findings"]
             ]
+            if axe is not None:
+                violations = page.evaluate(AXE_JS, {"index": index, "whole": index == 0})
+                findings += axe_findings(violations, name, result["number"], result["title"])
         page.evaluate("0")  # let late events arrive
     finally:
         context.close()
@@ -276,10 +323,11 @@ def run(
     ``chromium`` is a Playwright ``Browser`` to use; by default one is launched.
     """
     paths = browser.deck_files(out, decks)
+    axe = find_axe(out)
     total, findings = 0, []
     with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
-            count, found = check_deck(chromium, base, path.name)
+            count, found = check_deck(chromium, base, path.name, axe)
             total += count
             findings += found
     return total, findings

@@ -15,6 +15,7 @@ from lecturedeck.project import copy_if_changed
 from lecturedeck.sphinxext import cellrun, mathrender
 
 STATIC = Path(__file__).with_name("static")
+TEMPLATES = Path(__file__).with_name("templates")
 
 # The one place for defaults. Each can be overridden in conf.py.
 DEFAULTS: dict[str, object] = {
@@ -70,7 +71,7 @@ def _source_hash() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted([*here.rglob("*"), here.parent / "project.py", here.parent / "deps.py"]):
-        if path.is_file() and path.suffix in {".py", ".cjs", ".js", ".css"}:
+        if path.is_file() and path.suffix in {".py", ".cjs", ".js", ".css", ".html"}:
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -96,6 +97,8 @@ def _configure(app: Sphinx, config: Config) -> None:
     )
     if not config.html_favicon:
         config.html_favicon = str(STATIC / "favicon.svg")
+    if str(TEMPLATES) not in config.templates_path:  # the deck page, with zoom allowed
+        config.templates_path = [*config.templates_path, str(TEMPLATES)]
     for css in ("katex/katex.min.css", "pygments.css", "lecturedeck.css"):
         if css not in config.revealjs_css_files:
             config.revealjs_css_files.append(css)

@@ -196,7 +196,8 @@ def visit_live_cell(self, node: live_cell) -> None:
         '<button class="live-run" type="button" title="Run (Shift+Enter)">Run &#9654;</button>'
         "</div>"
         f'<textarea class="live-source" rows="{rows}" spellcheck="false" autocapitalize="off" '
-        f'autocomplete="off" aria-label="Python code, editable">{html.escape(source)}</textarea>'
+        f'autocomplete="off" aria-label="Python code, editable: Tab indents, Shift+Enter runs, '
+        f'Esc leaves the cell">{html.escape(source)}</textarea>'
         '<pre class="live-output" data-build-output="1">'
         f"{html.escape(node['output'].rstrip())}</pre>"
         "</div>\n"

@@ -151,6 +151,9 @@ class Quiz(SphinxDirective):
             para = item.next_node(nodes.paragraph)
             children = [c.deepcopy() for c in para.children] if para else [nodes.Text(texts[i])]
             options += quiz_option("", "", *children, correct=i == right[0])
+        # Where "Right!" appears: a live region from the start, so screen readers announce it.
+        feedback = '<span class="quiz-feedback" role="status" aria-live="polite"></span>'
+        options += nodes.raw("", feedback, format="html")
         box += options
         box += nodes.paragraph(
             "",

@@ -1,4 +1,5 @@
-// Quiz options: a click says right or wrong. Works from file:// too; needs no server.
+// Quiz options: a click (or Enter / Space on a focused option) says right or wrong, in the
+// quiz's live region, which screen readers announce. Works from file:// too; needs no server.
 (function () {
   "use strict";
   document.addEventListener("click", (event) => {
