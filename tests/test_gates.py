@@ -6,9 +6,21 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import assert_close, central_difference, finite, matrices
+from strategies import (
+    HIGH,
+    assert_accurate,
+    assert_close,
+    central_difference,
+    exact,
+    finite,
+    high_sum,
+    matrices,
+    sigmoid_ref,
+    small,
+    softmax_ref,
+)
 
-from lecture_code import sigmoid, soft_gate, soft_gate_grad, softmax, softmax_gate
+from lecture_code import soft_gate, soft_gate_grad, softmax_gate
 
 bounded = finite(10.0)
 
@@ -30,10 +42,14 @@ def test_soft_gate_saturates_to_a_hard_choice():
     assert soft_gate(3.0, 7.0, -1e4) == 7.0
 
 
-@given(bounded, bounded, bounded)
-def test_soft_gate_grad_states_the_slide_formulas(x, y, r):
-    s = sigmoid(r)
-    assert_close(soft_gate_grad(x, y, r), (s, 1.0 - s, (x - y) * (s * (1.0 - s))), 1e-12)
+@given(bounded, bounded, small)
+def test_soft_gate_grad_matches_the_slide_formulas_to_800_digits(x, y, r):
+    """f'_x = σ(r), f'_y = 1 − σ(r), f'_r = (x − y) σ(r) (1 − σ(r)), each to 800 digits."""
+    s = sigmoid_ref(r)
+    one_minus_s = HIGH.subtract(1, s)
+    slope = HIGH.multiply(HIGH.subtract(exact(x), exact(y)), HIGH.multiply(s, one_minus_s))
+    for got, ref in zip(soft_gate_grad(x, y, r), (s, one_minus_s, slope), strict=True):
+        assert_accurate(got, ref, 1e-13)
 
 
 @given(bounded, bounded, bounded)
@@ -75,14 +91,17 @@ def test_softmax_gate_matches_numpy(inputs):
 
 
 @given(gate_inputs())
-def test_softmax_gate_equals_weights_times_rows(inputs):
-    """f(X, R) = sum_i softmax(R)_i X_i."""
+def test_softmax_gate_matches_an_800_digit_reference(inputs):
+    """f(X, R) = sum_i softmax(R)_i X_i, the softmax and the sum to 800 digits."""
     X, R = inputs
-    weights = softmax(R)
-    expected = [
-        math.fsum(w * row[j] for w, row in zip(weights, X, strict=True)) for j in range(len(X[0]))
-    ]
-    assert softmax_gate(X, R) == expected
+    weights = softmax_ref(R)
+    out = softmax_gate(X, R)
+    assert len(out) == len(X[0])
+    for j, got in enumerate(out):
+        terms = [HIGH.multiply(w, exact(row[j])) for w, row in zip(weights, X, strict=True)]
+        # The sum may cancel: the bound is relative to the sum of the magnitudes.
+        scale = high_sum(t.copy_abs() for t in terms)
+        assert_accurate(got, high_sum(terms), 1e-13, scale=scale)
 
 
 @given(bounded, bounded, bounded)

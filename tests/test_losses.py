@@ -41,10 +41,10 @@ def test_step_loss_counts_misclassified_points(data):
 
 
 @given(datasets())
-def test_predict_is_step_of_the_score(data):
+def test_predict_is_heaviside_of_the_numpy_score(data):
     points, _, w, b = data
     for p, z in zip(points, numpy_z(points, w, b), strict=True):
-        assert predict(p, w, b) == (1.0 if z > 0 else 0.0)
+        assert predict(p, w, b) == np.heaviside(z, 0.0)
 
 
 @given(datasets(finite(2.0)))
