@@ -17,6 +17,8 @@ The decks are served on loopback and opened at their configured size (reveal.js 
   gives none), which axe accepts;
 * ``tex``       raw TeX in the visible text (``\begin{``, ``\frac``, ``\text{`` ...);
 * ``math``      KaTeX or math error elements (``.katex-error``, ``.math-error``);
+* ``explorable`` an explorable figure that is not drawn, or that a control does not redraw
+  (each control is moved to another value and back);
 * ``overflow``  an element whose box lies outside the slide box;
 * ``text-size`` text rendered smaller than :data:`MIN_TEXT_PX`.
 
@@ -184,6 +186,33 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
 }""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
 
 
+# Explorable figures: wait until drawn, then move each control and see the figure redraw.
+EXPLORABLE_JS = """async (index) => {
+  (__SHOW_SLIDE__)(index);
+  const problems = [];
+  const sleep = ms => new Promise(done => setTimeout(done, ms));
+  for (const figure of Reveal.getSlides()[index].querySelectorAll('.explorable')) {
+    for (let waited = 0; !figure.dataset.drawn && waited < 15000; waited += 50) await sleep(50);
+    if (!figure.dataset.drawn) {
+      problems.push('explorable figure never drawn (its charting library did not load)');
+      continue;
+    }
+    for (const input of figure.querySelectorAll('[data-control]')) {
+      const before = figure.dataset.drawn, original = input.value;
+      const last = String(input.tagName === 'SELECT' ? input.options.length - 1 : input.max);
+      input.value = input.value === last ? '0' : last;
+      input.dispatchEvent(new Event('input', {bubbles: true}));
+      if (figure.dataset.drawn === before || !figure.querySelector('.explorable-chart svg')) {
+        problems.push(`moving ${input.dataset.control} does not redraw the figure`);
+      }
+      input.value = original;
+      input.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+  }
+  return problems;
+}""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem on one slide. ``number`` 0 means the page as a whole (e.g. while loading)."""
@@ -290,7 +319,12 @@ def check_deck(
         }
         for index in range(info["slides"]):
             watch.slide = index + 1
+            moved = page.evaluate(EXPLORABLE_JS, index)  # drawn first, then measured below
             result = page.evaluate(SLIDE_JS, {**args, "index": index})
+            findings += [
+                Finding(name, result["number"], result["title"], "explorable", problem)
+                for problem in moved
+            ]
             slides.append(result)
             findings += [
                 Finding(name, result["number"], result["title"], f["kind"], f["message"])

@@ -49,6 +49,12 @@ READY_TIMEOUT_MS = 30000
 # something: a slide with words or a picture, or a page of speaker notes. (An author may leave a
 # slide empty on purpose; its page may be blank.)
 SETTLE_JS = """async (notes) => {
+  // Explorable figures draw their default state once their charting library has loaded.
+  const drawn = () =>
+    window.__lecturedeckExplorablesDrawn || !document.querySelector('.explorable');
+  for (let waited = 0; !drawn() && waited < 15000; waited += 50) {
+    await new Promise(done => setTimeout(done, 50));
+  }
   await document.fonts.ready;
   await Promise.all([...document.images].map(i => i.complete ? null : new Promise(done => {
     i.addEventListener('load', done, {once: true});

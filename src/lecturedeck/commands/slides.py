@@ -68,6 +68,8 @@ def fingerprint(root: Path, srcdir: Path) -> str:
 # What the decks serve from node_modules: a build without them fails at once.
 REQUIRED_ASSETS = {
     "katex": ["package.json", "dist/katex.min.css", "dist/fonts"],
+    "d3": ["dist/d3.min.js"],
+    "@observablehq/plot": ["dist/plot.umd.min.js"],
     "pyodide": [
         "pyodide.mjs",
         "pyodide.asm.mjs",

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
 
 # Files of the npm packages that the decks serve, relative to node_modules.
 KATEX_FILES = ["katex/dist/katex.min.css", "katex/dist/fonts"]
+# The charting library of explorable figures (UMD builds: they load from file:// too).
+PLOT_FILES = ["d3/dist/d3.min.js", "@observablehq/plot/dist/plot.umd.min.js"]
 PYODIDE_FILES = [
     "pyodide/pyodide.mjs",
     "pyodide/pyodide.asm.mjs",
@@ -53,6 +55,8 @@ def static_sources(config: Config) -> list[tuple[str, Path]]:
         ("", Path(sphinx.__file__).parent / "themes" / "basic" / "static"),
         ("katex/", modules / "katex" / "dist"),
         ("pyodide/", modules / "pyodide"),
+        ("plot/", modules / "d3" / "dist"),
+        ("plot/", modules / "@observablehq" / "plot" / "dist"),
     ]
     found += [(name, Path(__file__).parent / "static") for name in GENERATED_STATIC]
     return found
@@ -164,6 +168,8 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
     if app.builder.name == "revealjs":
         for rel in PYODIDE_FILES:
             _copy_if_changed(modules / rel, static / rel)
+        for rel in PLOT_FILES:
+            _copy_if_changed(modules / rel, static / "plot" / Path(rel).name)
         # What live cells import in the browser: the cell runner and the lecture package.
         pkg_dir = package_dir(app.config.lecturedeck_package)
         files = {"cellrun.py": Path(cellrun.__file__)}
@@ -178,7 +184,16 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     """Register everything the decks need with Sphinx."""
-    from lecturedeck.sphinxext import assets, cells, deckindex, legacy, livecode, quiz, strict
+    from lecturedeck.sphinxext import (
+        assets,
+        cells,
+        deckindex,
+        explorable,
+        legacy,
+        livecode,
+        quiz,
+        strict,
+    )
     from lecturedeck.sphinxext.writer import DeckTranslator
 
     # sphinx-revealjs 3.2 declares itself unsafe for parallel reading, so `-j` falls back
@@ -208,4 +223,5 @@ def setup(app: Sphinx) -> dict[str, object]:
     cells.setup(app)
     livecode.setup(app)
     quiz.setup(app)
+    explorable.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -36,7 +36,7 @@ from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
 logger = logging.getLogger(__name__)
 
 
-def _resolve(dotted: str) -> object:
+def resolve(dotted: str) -> object:
     """Import ``a.b.c`` as the longest importable module prefix plus attributes."""
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):
@@ -50,7 +50,7 @@ def _resolve(dotted: str) -> object:
     raise ImportError(f"no module named {parts[0]!r}")
 
 
-def _strip_docstring(source: str) -> str:
+def strip_docstring(source: str) -> str:
     """Remove a function's or class's docstring, keeping everything else as written."""
     tree = ast.parse(source)
     node = tree.body[0]
@@ -62,7 +62,7 @@ def _strip_docstring(source: str) -> str:
     return source
 
 
-def _strip_decorators(source: str) -> str:
+def strip_decorators(source: str) -> str:
     """Remove the decorators above a function: the slide shows the math, not its checks."""
     node = ast.parse(source).body[0]
     decorators = getattr(node, "decorator_list", [])
@@ -81,14 +81,14 @@ class LectureSource(SphinxDirective):
     def run(self) -> list[nodes.Node]:  # noqa: D102
         name = self.arguments[0]
         try:
-            obj = _resolve(name)
+            obj = resolve(name)
             source = textwrap.dedent(inspect.getsource(obj))
             path = inspect.getsourcefile(obj)
         except (ImportError, AttributeError, TypeError, OSError) as exc:
             raise self.error(f"lecture-source: cannot show {name!r}: {exc}") from None
         if "docstring" not in self.options:
-            source = _strip_docstring(source)
-        source = _strip_decorators(source)
+            source = strip_docstring(source)
+        source = strip_decorators(source)
         if path:
             self.env.note_dependency(path)
         block = lecture_source(code=source)
@@ -185,12 +185,11 @@ class LiveCode(SphinxDirective):
         return [node]
 
 
-def visit_live_cell(self, node: live_cell) -> None:
-    """Write a cell: code in an editable textarea, a Run button, the build-time output."""
-    source = node["source"]
-    rows = node["rows"] or source.count("\n") + 1
-    self.body.append(
-        f'<div class="live-cell" data-timeout="{node.get("timeout", 10):g}">'
+def cell_html(source: str, output: str, rows: int | None, timeout: float, attrs: str = "") -> str:
+    """A cell: code in an editable textarea, a Run button, the build-time output."""
+    rows = rows or source.count("\n") + 1
+    return (
+        f'<div class="live-cell" data-timeout="{timeout:g}"{attrs}>'
         '<div class="live-bar"><span class="live-label">Python</span>'
         '<span class="live-status" aria-live="polite"></span>'
         '<button class="live-run" type="button" title="Run (Shift+Enter)">Run &#9654;</button>'
@@ -199,8 +198,15 @@ def visit_live_cell(self, node: live_cell) -> None:
         f'autocomplete="off" aria-label="Python code, editable: Tab indents, Shift+Enter runs, '
         f'Esc leaves the cell">{html.escape(source)}</textarea>'
         '<pre class="live-output" data-build-output="1">'
-        f"{html.escape(node['output'].rstrip())}</pre>"
+        f"{html.escape(output.rstrip())}</pre>"
         "</div>\n"
+    )
+
+
+def visit_live_cell(self, node: live_cell) -> None:
+    """Write a cell (:func:`cell_html`)."""
+    self.body.append(
+        cell_html(node["source"], node["output"], node["rows"], node.get("timeout", 10))
     )
     raise nodes.SkipNode
 

@@ -150,8 +150,11 @@
       if (python.interrupt) python.interrupt[0] = 0; // a Stop that came too late is void
       job.started = performance.now();
       job.timers.push(setTimeout(() => stop(job, "the cell's time limit", limit), limit));
-      const code = cell.querySelector(".live-source").value;
-      python.worker.postMessage({ type: "run", id: job.id, source: code });
+      // An explorable figure's cell adds the code that evaluates the edited function over
+      // the figure's grid (data-epilogue), and needs its whole output, however long.
+      const epilogue = cell.dataset.epilogue || "";
+      const code = cell.querySelector(".live-source").value + epilogue;
+      python.worker.postMessage({ type: "run", id: job.id, source: code, whole: !!epilogue });
       const outcome = await ended;
       const ms = performance.now() - job.started;
       if (outcome.type === "result" && (outcome.ok || !job.reason)) {

@@ -3,7 +3,7 @@
 //
 // Messages in:  {type: "init", interrupt}  interrupt: an Int32Array on a SharedArrayBuffer
 //                                          (cross-origin isolated pages only) or null
-//               {type: "run", id, source}
+//               {type: "run", id, source, whole}  whole: keep all of the output
 // Messages out: {type: "ready"} | {type: "failed", message} | {type: "result", id, ok, text}
 //
 // Everything loads from this deck's _static folder: Pyodide, py/manifest.json, cellrun.py and
@@ -74,6 +74,6 @@ self.onmessage = async (event) => {
       // An interrupt that lands outside the cell, in the call itself, still ends the run.
       [ok, text] = [false, err.message || String(err)];
     }
-    self.postMessage({ type: "result", id: message.id, ok, text: shorten(text) });
+    self.postMessage({ type: "result", id: message.id, ok, text: message.whole ? text : shorten(text) });
   }
 };
