@@ -36,6 +36,7 @@ import textwrap
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
@@ -55,6 +56,13 @@ print("@@explorable@@" + _json.dumps(_values, allow_nan=False))
 MAX_POINTS = 400  # default bound on the grid: a few hundred redraws' worth of data
 RANGE = re.compile(r"^(\w+)\s*:\s*(\S+)\s+to\s+(\S+)\s+step\s+(\S+)\s*(?:;\s*default\s+(\S+))?$")
 CHOICES = re.compile(r"^(\w+)\s*:\s*one of\s+(.+?)\s*(?:;\s*default\s+(.+))?$")
+
+
+logger = logging.getLogger(__name__)
+
+
+class _Reported(Exception):
+    """A problem already reported at its own line: the directive gives up."""
 
 
 class explorable(nodes.General, nodes.Element):
@@ -152,6 +160,12 @@ class Explorable(SphinxDirective):
     option_spec = {"alt": directives.unchanged, "width": directives.positive_int}
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
+        try:
+            return self._run()
+        except _Reported:
+            return []
+
+    def _run(self) -> list[nodes.Node]:
         dotted = self.arguments[0]
         try:
             function = resolve(dotted)
@@ -212,8 +226,10 @@ class Explorable(SphinxDirective):
         return [node]
 
     def _error_at(self, offset: int, message: str) -> Exception:
-        source, line = self.state_machine.get_source_and_line(self.content_offset + offset)
-        return self.reporter.error(message, source=source, line=line)
+        """A build error at a line of the directive's content."""
+        source, line = self.state_machine.get_source_and_line(self.content_offset + offset + 1)
+        logger.warning(message, location=f"{source}:{line}", type="explorable")
+        return _Reported()
 
     def _evaluate(self, function: object, grid: list[dict]) -> list[object]:
         code = GRID_SOURCE.format(
