@@ -1,9 +1,10 @@
 """The companion site's directives (``extensions += ["lecturedeck.sphinxext.site"]``).
 
 ``deck-links``
-    a list of the decks in ``slides/``, titled as the decks are, linking to
-    the built decks beside the site (``../slides/<deck>.html``). Adding a deck
-    needs no edit here.
+    a list of the decks in ``slides/``, titled as the decks are, each linking to
+    its built deck and its notebook beside the site (``../slides/<deck>.html``,
+    ``../notebooks/<deck>.ipynb``, written by ``make notebooks``): "Module 4.4 —
+    slides · notebook". Adding a deck needs no edit here.
 ``package-api``
     one section per public module of a package, each with ``automodule``.
 
@@ -23,6 +24,7 @@ from docutils.statemachine import StringList
 from lecturedeck.project import SLIDES, deck_names, decks
 
 DECKS_URL = "../slides"  # from _build/html to _build/slides
+NOTEBOOKS_URL = "../notebooks"  # from _build/html to _build/notebooks (make notebooks)
 SITE_STATIC = Path(__file__).with_name("site_static")
 SITE_CSS = "site.css"
 
@@ -47,8 +49,24 @@ def _make_directives():
             depth = "../" * self.env.docname.count("/")
             listing = nodes.bullet_list(classes=["deck-links"])
             for name, title in found:
-                ref = nodes.reference("", title, refuri=f"{depth}{DECKS_URL}/{name}.html")
-                listing += nodes.list_item("", nodes.paragraph("", "", ref))
+                slides = nodes.reference(
+                    "", "slides", refuri=f"{depth}{DECKS_URL}/{name}.html", classes=["deck-slides"]
+                )
+                notebook = nodes.reference(
+                    "",
+                    "notebook",
+                    refuri=f"{depth}{NOTEBOOKS_URL}/{name}.ipynb",
+                    classes=["deck-notebook"],
+                )
+                line = nodes.paragraph("")
+                line += nodes.inline(title, title, classes=["deck-title"])
+                line += [
+                    nodes.Text(" \N{EM DASH} "),
+                    slides,
+                    nodes.Text(" \N{MIDDLE DOT} "),
+                    notebook,
+                ]
+                listing += nodes.list_item("", line)
             if not found:
                 listing += nodes.list_item("", nodes.paragraph("", f"No decks in {SLIDES}/ yet."))
             return [listing]
