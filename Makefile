@@ -16,7 +16,7 @@ help:
 	@echo "make present   serve _build/slides on http://127.0.0.1:$(PORT) (live code, speaker view)"
 	@echo "make preview   rebuild on save and reload the browser"
 	@echo "make figs      rerun the stale figure scripts in scripts/"
-	@echo "make html      companion site: deck index, figure gallery, lecture_code API"
+	@echo "make html      companion site: decks and their notebooks, figure gallery, lecture_code API"
 	@echo "make pdf       one PDF per deck in _build/pdf (NOTES=1 adds speaker notes)"
 	@echo "make check     visit every slide in Chromium and report problems"
 	@echo "make contact   one contact sheet of thumbnails per deck in _build/contact"

@@ -97,4 +97,19 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
     html_title = "Lecture decks: companion site"
     html_css_files = ["katex/katex.min.css"]  # copied into _static by the lecturedeck extension
     html_show_sourcelink = False
-    html_theme_options = {"show_powered_by": False}
+    # The theme of sphinx-gallery's own docs, in the project's palette (the site extension adds
+    # it, and the decks' favicon as logo). It ships its scripts, styles and icon fonts; nothing
+    # here loads from another site: no icon links, analytics, version switcher or ads.
+    html_theme = "pydata_sphinx_theme"
+    html_theme_options = {
+        "logo": {"text": "Lecture decks"},
+        "navbar_end": ["theme-switcher"],
+        "secondary_sidebar_items": ["page-toc"],
+        "primary_sidebar_end": [],
+        "footer_start": ["copyright"],
+        "footer_end": [],
+        "show_prev_next": False,
+    }
+    html_context = {"default_mode": "auto"}  # light or dark as the reader's system is
+    # The section navigation only where there are sections to navigate: the gallery.
+    html_sidebars = {"index": [], "notebooks": [], "api": []}

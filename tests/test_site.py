@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from deckfixtures import ROOT
+from deckfixtures import ROOT, PageWatch
 
 import lecture_code
 from lecturedeck import project
-from lecturedeck.commands import figs
+from lecturedeck.commands import browser, figs
 
 pytestmark = pytest.mark.build
 
@@ -55,18 +55,56 @@ def page(root: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((root / "_build" / "html" / name).read_text(), "html.parser")
 
 
-def test_index_links_every_deck_by_its_title(built_site):
-    links = {
-        a["href"]: a.get_text() for a in page(built_site, "index.html").select(".deck-links a")
-    }
+@pytest.mark.parametrize("name", ["index.html", "notebooks.html"])
+def test_deck_links_list_every_deck_with_its_slides_and_notebook(built_site, name):
+    listed = {}
+    for item in page(built_site, name).select("ul.deck-links > li"):
+        title = item.select_one(".deck-title").get_text()
+        slides, notebook = item.select("a.deck-slides"), item.select("a.deck-notebook")
+        assert [a.get_text() for a in slides + notebook] == ["slides", "notebook"], item
+        assert item.get_text() == f"{title} \N{EM DASH} slides \N{MIDDLE DOT} notebook"
+        listed[title] = (slides[0]["href"], notebook[0]["href"])
     expected = {
-        f"../slides/{p.stem}.html": project.deck_title(p)
-        for p in (built_site / "slides").glob("*.rst")
-        if p.stem != "index"
+        project.deck_title(built_site / "slides" / f"{deck}.rst"): (
+            f"../slides/{deck}.html",
+            f"../notebooks/{deck}.ipynb",
+        )
+        for deck in project.deck_names(built_site / "slides")
     }
-    assert links == expected
-    assert links[f"../slides/{EXTRA_DECK}.html"] == EXTRA_TITLE
-    assert len(links) >= 2
+    assert listed == expected
+    assert listed[EXTRA_TITLE] == (
+        f"../slides/{EXTRA_DECK}.html",
+        f"../notebooks/{EXTRA_DECK}.ipynb",
+    )
+    assert len(listed) >= 2
+
+
+def test_the_notebooks_page_says_how_to_get_them(built_site):
+    index = page(built_site, "index.html")
+    assert "notebooks.html" in [a["href"] for a in index.select("header a.nav-link")]
+    text = page(built_site, "notebooks.html").get_text()
+    assert "make notebooks" in text
+    assert "_build/notebooks/<deck>.ipynb" in text
+
+
+def test_the_site_wears_the_pydata_theme_in_the_project_palette(built_site):
+    html = built_site / "_build" / "html"
+    index = page(built_site, "index.html")
+    sheets = [link["href"].split("?")[0] for link in index.select('link[rel="stylesheet"]')]
+    assert "_static/styles/pydata-sphinx-theme.css" in sheets
+    assert index.select_one("body[data-default-mode] header.bd-header")
+    assert index.select_one("main.bd-main")
+    # The palette comes last, so that it wins over the theme's and the gallery's colours.
+    assert sheets[-1] == "_static/site.css"
+    palette = (html / "_static" / "site.css").read_text().lower()
+    figstyle = (built_site / "scripts" / "figstyle.py").read_text()
+    for name in ("BLUE", "VERMILION", "SKY", "ORANGE"):
+        colour = re.search(rf'^{name} = "(#[0-9A-Fa-f]{{6}})"', figstyle, re.M).group(1)
+        assert colour.lower() in palette, name
+    assert re.search(r"--pst-color-primary:\s*#0072b2", palette)
+    # The navbar shows the decks' favicon as the logo, served from the site.
+    logo = index.select_one(".navbar-brand img")
+    assert (html / logo["src"]).resolve().is_file()
 
 
 def test_gallery_shows_every_script_with_its_figure_and_downloads(built_site):
@@ -122,6 +160,29 @@ def test_nothing_loads_from_outside(built_site):
             assert not external.match(url), f"{path.relative_to(html)}: {url}"
     # The math is prerendered: its stylesheet is served from the site itself.
     assert (html / "_static" / "katex" / "katex.min.css").is_file()
+    # The theme's icon font is served from the site too.
+    assert list((html / "_static" / "vendor" / "fontawesome" / "webfonts").glob("*.woff2"))
+
+
+def test_nothing_loads_from_outside_in_chromium(built_site, chromium):
+    """What the theme's scripts fetch as they run is local too, and nothing fails to load."""
+    html = built_site / "_build" / "html"
+    pages = ["index.html", "notebooks.html", "api.html", "search.html", "auto_examples/index.html"]
+    pages += [f"auto_examples/{s.path.stem}.html" for s in figs.discover(built_site)[:1]]
+    with browser.serve(html) as base:
+        for mode in ("light", "dark"):
+            context = chromium.new_context(color_scheme=mode)
+            try:
+                tab = context.new_page()
+                watch = PageWatch(tab, base)
+                for name in pages:
+                    tab.goto(f"{base}/{name}", wait_until="networkidle")
+                    assert tab.evaluate("document.documentElement.dataset.theme") == mode
+                assert watch.external == [], watch.external
+                assert watch.failed == [], watch.failed
+                assert watch.errors == [], watch.errors
+            finally:
+                context.close()
 
 
 def test_a_warning_fails_the_site_build(tmp_path):

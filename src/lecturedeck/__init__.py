@@ -35,8 +35,8 @@ Extension modules:
   through :mod:`~lecturedeck.sphinxext.cellrun`, in CPython and in Pyodide
 * :mod:`lecturedeck.sphinxext.quiz`       the ``quiz`` directive with computed answer keys
 * :mod:`lecturedeck.sphinxext.writer`     the deck translator: lazy images, highlighting
-* :mod:`lecturedeck.sphinxext.site`       the companion site's ``deck-links`` and
-  ``package-api``
+* :mod:`lecturedeck.sphinxext.site`       the companion site's ``deck-links``,
+  ``package-api`` and palette
 
 This module stays free of heavy imports, so that a no-op ``make slides`` is quick.
 """

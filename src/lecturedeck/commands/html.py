@@ -1,11 +1,12 @@
-"""``make html``: the companion site, with the deck index, the figure gallery and the API.
+"""``make html``: the companion site: deck index, notebooks, figure gallery and the API.
 
 Run as ``python -m lecturedeck.commands.html``; it builds ``site/`` into ``_build/html``
 with the Sphinx command line of :func:`lecturedeck.project.sphinx_args` and the ``site``
 tag, which switches on the companion-site section at the end of ``conf.py``:
-sphinx-gallery (the same ``scripts/plot_*.py`` that draw the deck figures, shown with their
-code and as .py and .ipynb downloads), autodoc for ``lecture_code``, and the site's
-directives (:mod:`lecturedeck.sphinxext.site`).
+pydata-sphinx-theme in the project's palette, sphinx-gallery (the same
+``scripts/plot_*.py`` that draw the deck figures, shown with their code and as .py and
+.ipynb downloads), autodoc for ``lecture_code``, and the site's directives
+(:mod:`lecturedeck.sphinxext.site`), which link each deck and its notebook beside the site.
 
 sphinx-gallery reruns an example only when the example's own file changed. A
 figure also depends on the ``lecture_code`` modules it imports and on the
@@ -24,6 +25,7 @@ from pathlib import Path
 from lecturedeck.project import DECKS_OUT, SITE, SITE_OUT, doctrees_dir, sphinx_args
 
 GALLERY = "auto_examples"  # sphinx-gallery's output folder, inside the site's sources
+NOTEBOOKS_OUT = "_build/notebooks"  # make notebooks writes each deck's notebook here
 STAMPS = "_build/.gallery-stamps.json"
 
 
@@ -77,6 +79,8 @@ def build(root: Path, out: Path, quiet: bool = False) -> int:
     print(f"html: built in {time.perf_counter() - t0:.1f} s: {out / 'index.html'}")
     if not (root / DECKS_OUT).is_dir():
         print("html: the deck links need the decks too: make slides")
+    if not (root / NOTEBOOKS_OUT).is_dir():
+        print("html: the notebook links need the notebooks too: make notebooks")
     return 0
 
 

@@ -1,11 +1,15 @@
 """The companion site's directives (``extensions += ["lecturedeck.sphinxext.site"]``).
 
 ``deck-links``
-    a list of the decks in ``slides/``, titled as the decks are, linking to
-    the built decks beside the site (``../slides/<deck>.html``). Adding a deck
-    needs no edit here.
+    a list of the decks in ``slides/``, titled as the decks are, each linking to
+    its built deck and its notebook beside the site (``../slides/<deck>.html``,
+    ``../notebooks/<deck>.ipynb``, written by ``make notebooks``): "Module 4.4 —
+    slides · notebook". Adding a deck needs no edit here.
 ``package-api``
     one section per public module of a package, each with ``automodule``.
+
+The extension also dresses the site in the project's palette (``site_static/site.css``,
+over pydata-sphinx-theme's colour variables) and shows the decks' favicon as its logo.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from docutils.statemachine import StringList
 from lecturedeck.project import SLIDES, deck_names, decks
 
 DECKS_URL = "../slides"  # from _build/html to _build/slides
+NOTEBOOKS_URL = "../notebooks"  # from _build/html to _build/notebooks (make notebooks)
+SITE_STATIC = Path(__file__).with_name("site_static")
+SITE_CSS = "site.css"
 
 
 def _slides_dir(env) -> Path:
@@ -42,8 +49,24 @@ def _make_directives():
             depth = "../" * self.env.docname.count("/")
             listing = nodes.bullet_list(classes=["deck-links"])
             for name, title in found:
-                ref = nodes.reference("", title, refuri=f"{depth}{DECKS_URL}/{name}.html")
-                listing += nodes.list_item("", nodes.paragraph("", "", ref))
+                slides = nodes.reference(
+                    "", "slides", refuri=f"{depth}{DECKS_URL}/{name}.html", classes=["deck-slides"]
+                )
+                notebook = nodes.reference(
+                    "",
+                    "notebook",
+                    refuri=f"{depth}{NOTEBOOKS_URL}/{name}.ipynb",
+                    classes=["deck-notebook"],
+                )
+                line = nodes.paragraph("")
+                line += nodes.inline(title, title, classes=["deck-title"])
+                line += [
+                    nodes.Text(" \N{EM DASH} "),
+                    slides,
+                    nodes.Text(" \N{MIDDLE DOT} "),
+                    notebook,
+                ]
+                listing += nodes.list_item("", line)
             if not found:
                 listing += nodes.list_item("", nodes.paragraph("", f"No decks in {SLIDES}/ yet."))
             return [listing]
@@ -93,9 +116,19 @@ def _merge(app, env, docnames, other) -> None:
     _deck_docs(env).update({d: v for d, v in _deck_docs(other).items() if d in docnames})
 
 
+def _configure(app, config) -> None:
+    """Serve the palette's stylesheet, and show the decks' favicon as the site's logo."""
+    if str(SITE_STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(SITE_STATIC))
+    if not config.html_logo:
+        config.html_logo = config.html_favicon  # set by lecturedeck.sphinxext (favicon.svg)
+
+
 def setup(app) -> dict[str, object]:
     """Register the directives of the companion site (conf.py loads this module with -t site)."""
     deck_links, package_api = _make_directives()
+    app.connect("config-inited", _configure, priority=950)  # after lecturedeck's favicon
+    app.add_css_file(SITE_CSS, priority=900)  # after the theme's and the gallery's sheets
     app.add_directive("deck-links", deck_links)
     app.add_directive("package-api", package_api)
     app.connect("env-get-outdated", _outdated)
