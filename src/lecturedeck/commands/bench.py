@@ -21,6 +21,7 @@ median of several runs; the table gives the ratio ours / baseline, and
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -54,7 +55,31 @@ TARGETS = {  # seconds (bytes for first_slide_bytes), from the issues that asked
     "figs_noop": 0.5,
     "live_cold_run": 8.0,
     "live_warm_run": 0.2,
+    "explorable_redraw": 0.030,
+    "explorable_redraw_p95": 0.050,
+    "explorable_grid": 0.3,
 }
+# One control change, timed in the page: from the input event to the next animation frame.
+# The baseline is the same change of a slider that draws nothing: the frame's own floor.
+REDRAW_JS = """async ({moves, plain}) => {
+  const frame = () => new Promise(done => requestAnimationFrame(() => done()));
+  let input = document.querySelector('.present .explorable input[type=range]');
+  if (plain) {
+    input = document.createElement('input');
+    input.type = 'range'; input.max = '49';
+    document.querySelector('.present').appendChild(input);
+  }
+  const samples = [];
+  for (let k = 0; k < moves; k++) {
+    await frame();
+    const t0 = performance.now();
+    input.value = String((k * 7) % (Number(input.max) + 1));
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    await frame();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}"""
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -208,6 +233,64 @@ def measure_live(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
     return {"live_cold_run": cold, "live_warm_run": warm}
 
 
+def measure_explorables(folder: Path, deck: str, moves: int = 200) -> tuple[dict, dict]:
+    """Redraw latency of the temperature figure, and the frame floor as its baseline."""
+    from lecturedeck.commands.browser import chromium, serve, wait_for_deck
+
+    with serve(folder) as url, chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.goto(f"{url}/{deck}.html")
+        wait_for_deck(page)
+        figure = page.locator(".explorable").first
+        page.evaluate(GO_TO_ELEMENT, figure.element_handle())
+        page.wait_for_function(
+            "() => document.querySelector('.present .explorable')?.dataset.drawn"
+        )
+        ours = page.evaluate(REDRAW_JS, {"moves": moves, "plain": False})
+        base = page.evaluate(REDRAW_JS, {"moves": moves, "plain": True})
+        context.close()
+
+    def p95(samples: list[float]) -> list[float]:
+        return [statistics.quantiles(samples, n=20)[-1] / 1000]
+
+    return (
+        {"explorable_redraw": [t / 1000 for t in ours], "explorable_redraw_p95": p95(ours)},
+        {"explorable_redraw": [t / 1000 for t in base], "explorable_redraw_p95": p95(base)},
+    )
+
+
+def measure_grids(source: Path, runs: int) -> list[float]:
+    """The deck's explorable grids evaluated in a worker that is already running, as in a build."""
+    import re
+
+    from lecturedeck.sphinxext import cellworker, explorable
+
+    text = source.read_text()
+    runs_of = []
+    declared = re.findall(r"^\.\. explorable:: (\S+)\n(?:   :.*\n)*\n((?:   .*\n)+)", text, re.M)
+    for _ in range(runs):
+        worker = cellworker.Worker()
+        assert worker.run("1").ok  # started and answering
+        t0 = time.perf_counter()
+        for dotted, body in declared:
+            controls = [explorable.parse_control(line.strip()) for line in body.splitlines()]
+
+            names = [c["name"] for c in controls]
+            grid = [
+                dict(zip(names, point, strict=True))
+                for point in itertools.product(*(c["values"] for c in controls))
+            ]
+            module, name = dotted.rsplit(".", 1)
+            code = explorable.GRID_SOURCE.format(module=module, name=name, grid=json.dumps(grid))
+            assert worker.run(code).ok
+        runs_of.append(time.perf_counter() - t0)
+        worker.close()
+    if not declared:
+        raise RuntimeError(f"bench: {source} declares no explorable figure")
+    return runs_of
+
+
 def measure_figs(p: Project, runs: int) -> dict[str, list[float]]:
     """``make figs`` from nothing, and with nothing to do."""
     cmd = [sys.executable, "-m", "lecturedeck.commands.figs", "--root", str(p.where)]
@@ -317,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     isolated, inline = measure_cells(work / "ours" / "_build" / "slides", DECK, args.runs + 2)
     ours["deck_cells"], base["deck_cells"] = isolated, inline
     base.update(measure_paint(work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
+    redraw, floor = measure_explorables(work / "ours" / "_build" / "slides", DECK)
+    ours.update(redraw)
+    base.update(floor)
+    ours["explorable_grid"] = measure_grids(root / "slides" / f"{DECK}.rst", args.runs + 2)
 
     rows = summarise(ours, base)
     report = {
