@@ -90,8 +90,11 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 # -- The RST, read independently of the build --------------------------------------------------
+EXPLORABLE = "explorable: "
+
+
 def rst_slides(text: str) -> list[tuple[str, list[str]]]:
-    """(title, live-code sources) of each titled section of a deck, in order."""
+    """(title, live-code sources or "explorable: NAME") of each titled section, in order."""
     lines = text.splitlines()
     slides: list[tuple[str, list[str]]] = []
     i = 0
@@ -105,6 +108,10 @@ def rst_slides(text: str) -> list[tuple[str, list[str]]]:
         ):
             slides.append((line.strip(), []))
             i += 2
+            continue
+        if line.startswith(".. explorable::"):  # its function, called at the defaults
+            slides[-1][1].append(EXPLORABLE + line.split("::")[1].strip().rsplit(".", 1)[1])
+            i += 1
             continue
         if line.startswith(".. live-code::"):
             body = []
@@ -172,12 +179,18 @@ def test_cells_in_slide_order_under_their_titles_without_notes(course_notebooks,
         if cell.cell_type == "markdown" and re.match(r"#{1,2} ", cell.source):
             current = plain(re.match(r"#{1,2} (.+)", cell.source)[1])
         elif cell.cell_type == "code":
-            found.append((current, cell.source))
-    assert len(expected) == 7 and found == expected
+            figure = re.search(r"^figure = (\w+)\(", cell.source, re.M)
+            found.append((current, EXPLORABLE + figure[1] if figure else cell.source))
+    assert len(expected) == 10 and found == expected  # 7 live cells, 3 explorable figures
     # Each output is the one the deck shows, from the build.
     deck = BeautifulSoup((built_decks / f"{DECK}.html").read_text(), "html.parser")
-    shown = [pre.get_text() for pre in deck.select(".live-cell pre.live-output")]
-    assert [stored_output(c).rstrip() for c in code_cells(nb)] == shown
+    shown = [
+        pre.get_text()
+        for pre in deck.select(".live-cell pre.live-output")
+        if not pre.find_parent(class_="explorable")
+    ]
+    live = [c for c in code_cells(nb) if not c.source.startswith("from lecture_code.explore")]
+    assert [stored_output(c).rstrip() for c in live] == shown
     assert all(stored_output(c) for c in code_cells(nb))
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     # Math as the author wrote it, code shown from source, figures embedded, notes left out.

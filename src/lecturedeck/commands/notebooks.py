@@ -65,6 +65,7 @@ from lecturedeck.project import (
 )
 
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
+from lecturedeck.sphinxext.explorable import explorable
 from lecturedeck.sphinxext.livecode import lecture_source, live_cell
 from lecturedeck.sphinxext.mathrender import to_katex
 
@@ -183,6 +184,28 @@ class Cell:
     output: str
 
 
+def explorable_cell(node: explorable) -> Cell:
+    """An explorable figure's code: its function, called at the controls' defaults.
+
+    The output is the build's own result for those defaults, printed mark by mark as the
+    cell prints it, so that running the notebook prints the same.
+    """
+    controls = node["controls"]
+    index = 0
+    for control in controls:
+        index = index * len(control["values"]) + control["default"]
+    arguments = ", ".join(f"{c['name']}={c['values'][c['default']]!r}" for c in controls)
+    source = (
+        f"from {node['module']} import *  # the figure's data and the functions it uses\n\n"
+        f"{node['source'].rstrip()}\n\n\n"
+        f"figure = {node['name']}({arguments})\n"
+        'for mark in figure["marks"]:\n'
+        '    print(mark["mark"], mark["y"])\n'
+    )
+    output = "".join(f"{m['mark']} {m['y']}\n" for m in node["results"][index]["marks"])
+    return Cell(source, output)
+
+
 @dataclass
 class Markdown:
     """Turns the nodes of one deck into markdown; collects the images it embeds."""
@@ -255,7 +278,7 @@ class Markdown:
             return ""
         if isinstance(node, nodes.Text):
             return _guard_start(escape(node.astext()).strip())
-        if isinstance(node, live_cell):
+        if isinstance(node, live_cell | explorable):
             return "*(the code cell below)*"
         if isinstance(node, nodes.paragraph):
             return _guard_start(self.inlines(node))
@@ -378,6 +401,12 @@ class Markdown:
 
 # -- One deck -------------------------------------------------------------------------------------
 # Containers that only group what a slide shows: a live cell inside one stays in slide order.
+def _cell(node: nodes.Element) -> Cell:
+    if isinstance(node, explorable):
+        return explorable_cell(node)
+    return Cell(node["source"], node["output"])
+
+
 def _transparent(node: nodes.Node) -> bool:
     if isinstance(node, nodes.container):
         return "quiz" not in node.get("classes", [])
@@ -388,17 +417,21 @@ def _items(md: Markdown, children: list[nodes.Node]) -> list[str | Cell]:
     """The markdown pieces and code cells of a run of body elements, in order."""
     items: list[str | Cell] = []
     for child in children:
-        if isinstance(child, live_cell):
-            items.append(Cell(child["source"], child["output"]))
+        if isinstance(child, live_cell | explorable):
+            items.append(_cell(child))
             continue
-        cells = list(child.findall(live_cell)) if isinstance(child, nodes.Element) else []
+        cells = (
+            [n for n in child.findall() if isinstance(n, live_cell | explorable)]
+            if isinstance(child, nodes.Element)
+            else []
+        )
         if cells and _transparent(child):
             items += _items(md, child.children)
             continue
         text = md.block(child)
         if text.strip():
             items.append(text)
-        items += [Cell(c["source"], c["output"]) for c in cells]
+        items += [_cell(c) for c in cells]
     return items
 
 
