@@ -64,7 +64,9 @@ slides: $(SETUP)
 figs: $(SETUP)
 	@$(PY) -m lecturedeck.commands.figs
 
+# The site links the decks and shows their notebooks, so both are made first.
 html: $(SETUP)
+	@$(MAKE) --no-print-directory notebooks
 	@$(PY) -m lecturedeck.commands.html
 
 # Written from the doctrees of the last good deck build, so the decks are built first.
