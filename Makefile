@@ -9,7 +9,7 @@ JOBS    ?= 1
 SETUP   := $(VENV)/.installed node_modules/.package-lock.json
 export JOBS
 
-.PHONY: help setup lock slides figs present preview pdf html check contact lint lint-slides test bench clean
+.PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test bench clean
 
 help:
 	@echo "make slides    build every deck in slides/ into _build/slides (figures first)"
@@ -18,6 +18,7 @@ help:
 	@echo "make figs      rerun the stale figure scripts in scripts/"
 	@echo "make html      companion site: decks and their notebooks, figure gallery, lecture_code API"
 	@echo "make pdf       one PDF per deck in _build/pdf (NOTES=1 adds speaker notes)"
+	@echo "make notebooks one Jupyter notebook per deck in _build/notebooks, for students"
 	@echo "make check     visit every slide in Chromium and report problems"
 	@echo "make contact   one contact sheet of thumbnails per deck in _build/contact"
 	@echo "make test      lint, unit, build and browser tests"
@@ -63,8 +64,15 @@ slides: $(SETUP)
 figs: $(SETUP)
 	@$(PY) -m lecturedeck.commands.figs
 
+# The site links the decks and shows their notebooks, so both are made first.
 html: $(SETUP)
+	@$(MAKE) --no-print-directory notebooks
 	@$(PY) -m lecturedeck.commands.html
+
+# Written from the doctrees of the last good deck build, so the decks are built first.
+notebooks: $(SETUP)
+	@$(MAKE) --no-print-directory slides
+	@$(PY) -m lecturedeck.commands.notebooks
 
 present: $(SETUP)
 	@test -f _build/slides/index.html || $(MAKE) --no-print-directory slides

@@ -69,7 +69,13 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
     extensions += [  # noqa: F821 - defined above
         "sphinx_gallery.gen_gallery",
         "lecturedeck.sphinxext.site",
+        "myst_nb",  # the decks' notebooks (site/notebook_pages, copied by make html)
     ]
+    nb_execution_mode = "off"  # shown as make notebooks wrote them, with the build's outputs
+    myst_enable_extensions = ["dollarmath"]  # $...$ and $$...$$, rendered like the decks' math
+    myst_all_links_external = True  # a notebook's links are the deck's, as written
+    # sphinx-gallery's downloadable notebooks are files to download, not pages.
+    exclude_patterns = [*exclude_patterns, "auto_examples/**.ipynb"]  # noqa: F821
     # The gallery runs the figure scripts; their own figstyle.save() writes go to a scratch
     # folder, never into figs/ (the gallery shows the figures it captures itself).
     _gallery_out = _tempfile.mkdtemp(prefix="lecturedeck-gallery-")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from deckfixtures import ROOT, PageWatch
@@ -45,10 +47,54 @@ def built_site(tmp_path_factory) -> Path:
     (root / "slides" / f"{EXTRA_DECK}.rst").write_text(
         f"{EXTRA_TITLE}\n{'=' * len(EXTRA_TITLE)}\n\nA slide\n-------\n\nText.\n"
     )
+    write_notebook(root / "_build" / "notebooks" / f"{EXTRA_DECK}.ipynb")
     result = run_site(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
     return root
+
+
+# One white pixel, as `make notebooks` attaches a slide's figure to its markdown cell.
+PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+ip1sAAAAASUVORK5CYII="
+)
+NOTEBOOK_OUTPUT = "[0.5, 0.5]"
+
+
+def write_notebook(path: Path) -> None:
+    """A notebook as `make notebooks` writes one: a title, math, a figure, a cell and output."""
+    import nbformat.v4 as nbf
+
+    text = (
+        f"# {EXTRA_TITLE}\n\nThe share $\\sigma(0)$ is a half.\n\n![A pixel](attachment:pixel.png)"
+    )
+    figure = nbf.new_markdown_cell(text, id="slide")
+    figure["attachments"] = {"pixel.png": {"image/png": PIXEL}}
+    code = nbf.new_code_cell(
+        "from lecture_code import softmax\nprint(softmax([0.0, 0.0]))",
+        id="cell",
+        outputs=[nbf.new_output("stream", name="stdout", text=NOTEBOOK_OUTPUT + "\n")],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+    }
+    nbformat.write(nbf.new_notebook(cells=[figure, code], metadata=metadata), path)
+
+
+def test_the_site_shows_each_notebook_with_its_math_figures_and_outputs(built_site):
+    listing = page(built_site, "notebook_pages/index.html")
+    assert [a.get_text() for a in listing.select(".toctree-wrapper a")] == [EXTRA_TITLE]
+    shown = page(built_site, f"notebook_pages/{EXTRA_DECK}.html")
+    assert shown.select_one("h1").get_text().strip().rstrip("#").strip() == EXTRA_TITLE
+    assert shown.select(".math .katex, .katex")  # prerendered like the decks' math
+    image = shown.select_one("img[alt='A pixel']")
+    assert image is not None and (built_site / "_build" / "html" / "notebook_pages").exists()
+    src = (built_site / "_build" / "html" / "notebook_pages" / image["src"]).resolve()
+    assert src.read_bytes() == base64.b64decode(PIXEL)
+    assert "print(softmax([0.0, 0.0]))" in shown.get_text()
+    assert NOTEBOOK_OUTPUT in shown.get_text()
 
 
 def page(root: Path, name: str) -> BeautifulSoup:

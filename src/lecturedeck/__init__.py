@@ -4,7 +4,8 @@ The package is split by when its code runs::
 
     Makefile verbs ──> lecturedeck.commands   one module per verb: slides, figs, html,
                          │                    preview, present, check, pdf, contact,
-                         │                    lint_slides, bench, clean (+ browser, figworker)
+                         │                    notebooks, lint_slides, bench, clean
+                         │                    (+ browser, figworker)
                          │ runs Sphinx, which loads
                          v
                        lecturedeck.sphinxext  everything Sphinx loads: strictness, legacy

@@ -27,6 +27,7 @@ DECKS_OUT = "_build/slides"  # the last good decks
 SITE_OUT = "_build/html"
 PDF_OUT = "_build/pdf"
 CONTACT_OUT = "_build/contact"
+NOTEBOOKS_OUT = "_build/notebooks"  # one .ipynb per deck, for students
 FIG_OUT_ENV = "LECTUREDECK_FIG_OUT"  # where figstyle.save() writes; set by the figure runner
 
 # -- The slide ------------------------------------------------------------------------------------

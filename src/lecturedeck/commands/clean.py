@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lecturedeck.commands.figs import FIGS, IGNORE, PART, STAMPS, Stamps, read_stamps, valid_path
 
-TREES = ["_build", "site/auto_examples"]  # generated wholesale
+TREES = ["_build", "site/auto_examples", "site/notebook_pages"]  # generated wholesale
 
 
 def _hash(path: Path) -> str | None:

@@ -22,10 +22,18 @@ import sys
 import time
 from pathlib import Path
 
-from lecturedeck.project import DECKS_OUT, SITE, SITE_OUT, doctrees_dir, sphinx_args
+from lecturedeck.project import (
+    DECKS_OUT,
+    NOTEBOOKS_OUT,
+    SITE,
+    SITE_OUT,
+    doctrees_dir,
+    replacing,
+    sphinx_args,
+    write_atomic,
+)
 
 GALLERY = "auto_examples"  # sphinx-gallery's output folder, inside the site's sources
-NOTEBOOKS_OUT = "_build/notebooks"  # make notebooks writes each deck's notebook here
 STAMPS = "_build/.gallery-stamps.json"
 
 
@@ -58,6 +66,72 @@ def _remember(root: Path) -> None:
     stamps.write_text(json.dumps(_gallery_digests(root), indent=1, sort_keys=True) + "\n")
 
 
+# -- The notebooks, shown by the site ------------------------------------------------------------
+PAGES = "notebook_pages"  # inside the site's sources: generated, git-ignored
+PAGES_INDEX = """\
+:orphan:
+
+The notebooks, to read
+======================
+
+Each deck's notebook as ``make notebooks`` wrote it, with the outputs of the build. To run
+one, download it from the list of decks and open it in Jupyter.
+
+{body}
+"""
+
+
+def _publish_notebook(path: Path, pages: Path) -> None:
+    """One notebook for the site: its cells' attached images as files beside it.
+
+    (myst-nb does not read cell attachments; the images go to ``<deck>/<name>``.)
+    """
+    import base64
+
+    notebook = json.loads(path.read_text())
+    folder = pages / path.stem
+    for cell in notebook["cells"]:
+        for name, data in cell.pop("attachments", {}).items():
+            mime, encoded = next(iter(data.items()))
+            target = folder / name
+            content = base64.b64decode(encoded)
+            if not target.exists() or target.read_bytes() != content:
+                with replacing(target) as part:
+                    part.write_bytes(content)
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = source.replace(f"(attachment:{name}", f"({path.stem}/{name}")
+    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    target = pages / path.name
+    if not target.exists() or target.read_text() != text:
+        write_atomic(target, text)
+
+
+def publish_notebooks(root: Path) -> list[str]:
+    """Copy the built notebooks into the site's sources, with a page that lists them.
+
+    The site shows them as written (myst-nb, never executing them). Notebooks of decks
+    since removed are removed; unchanged ones keep their time, so Sphinx skips them.
+    """
+    pages = root / SITE / PAGES
+    pages.mkdir(parents=True, exist_ok=True)
+    built = sorted((root / NOTEBOOKS_OUT).glob("*.ipynb"))
+    names = [p.stem for p in built]
+    for stale in pages.glob("*.ipynb"):
+        if stale.stem not in names:
+            stale.unlink()
+    for path in built:
+        _publish_notebook(path, pages)
+    if names:
+        body = ".. toctree::\n   :maxdepth: 1\n\n" + "".join(f"   {n}\n" for n in names)
+    else:
+        body = "No notebooks yet: ``make notebooks`` writes them."
+    index = pages / "index.rst"
+    text = PAGES_INDEX.format(body=body)
+    if not index.exists() or index.read_text() != text:
+        write_atomic(index, text)
+    return names
+
+
 # -- Command line ---------------------------------------------------------------------------------
 def build(root: Path, out: Path, quiet: bool = False) -> int:
     """Build the companion site of the project at ``root`` into ``out``. Return an exit status."""
@@ -65,6 +139,7 @@ def build(root: Path, out: Path, quiet: bool = False) -> int:
 
     t0 = time.perf_counter()
     forget_stale_examples(root)
+    publish_notebooks(root)
     args = sphinx_args(root, root / SITE, out, "html", tags=("site",))
     if not quiet:
         args.remove("-q")

@@ -149,8 +149,8 @@ class DeckAssets(SphinxTransform):
         if is_remote(uri):
             network(uri, where)
             return
-        if uri.startswith("data:") or "*" in uri:
-            return  # inline data, or Sphinx's own choice among formats
+        if uri.startswith(("data:", "attachment:")) or "*" in uri:
+            return  # inline data (a notebook cell's attachment), or Sphinx's choice of formats
         rel = uri.lstrip("/")
         candidates = [(Path(self.env.srcdir) if uri.startswith("/") else docdir) / rel, root / rel]
         parts = Path(rel).parts

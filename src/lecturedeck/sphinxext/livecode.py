@@ -14,6 +14,9 @@
 
 Both directives record the package modules they use as dependencies, so a deck
 is rebuilt when one of those modules changes, and only then.
+
+A deck with live cells links its notebook (``make notebooks`` writes
+``_build/notebooks/<deck>.ipynb``) from its title slide; the link is not printed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import html
 import importlib
 import importlib.util
 import inspect
+import posixpath
 import textwrap
 
 from docutils import nodes
@@ -31,6 +35,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from lecturedeck.project import DECKS_OUT, NOTEBOOKS_OUT
 from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
 
 logger = logging.getLogger(__name__)
@@ -220,6 +225,31 @@ def setup(app: Sphinx) -> None:
     app.add_directive("lecture-source", LectureSource)
     app.add_directive("live-code", LiveCode)
     app.connect("builder-inited", _add_script)
+    app.connect("doctree-resolved", _link_notebook)
+
+
+def notebook_href(docname: str) -> str:
+    """The link from a deck's page to its notebook: ``../notebooks/<deck>.ipynb``."""
+    page_dir = posixpath.dirname(f"{DECKS_OUT}/{docname}")
+    return posixpath.relpath(f"{NOTEBOOKS_OUT}/{docname}.ipynb", page_dir)
+
+
+def _link_notebook(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Link a deck with live cells to its notebook, at the end of its title slide."""
+    if app.builder.name != "revealjs" or next(doctree.findall(live_cell), None) is None:
+        return
+    section = doctree.next_node(nodes.section)
+    if section is None:
+        return
+    link = nodes.reference(
+        "",
+        "Notebook",
+        refuri=notebook_href(docname),
+        reftitle="This deck's code cells and text as a Jupyter notebook (make notebooks)",
+    )
+    para = nodes.paragraph("", "", link, classes=["deck-notebook"])
+    first_slide = section.first_child_matching_class(nodes.section)
+    section.insert(len(section) if first_slide is None else first_slide, para)
 
 
 def _add_script(app: Sphinx) -> None:

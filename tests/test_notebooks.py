@@ -1,0 +1,271 @@
+"""make notebooks: one notebook per deck, from the build, that runs top to bottom as built."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from deckfixtures import SEED, run_build
+
+from lecturedeck.commands import notebooks
+from lecturedeck.project import deck_names
+
+pytestmark = pytest.mark.build
+
+DECK = "module4_4"
+
+
+@pytest.fixture(scope="module")
+def course_notebooks(built_decks: Path) -> tuple[Path, list[Path]]:
+    """The built course copy's root, and the notebooks `make notebooks` wrote for it."""
+    root = built_decks.parent.parent
+    return root, notebooks.run(root)
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory):
+    """A `python3` kernel that is this venv's Python; every Jupyter file in a temporary folder.
+
+    Nothing goes to ~ or into the checkout: the kernelspec, connection files, IPython's history.
+    """
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    home = tmp_path_factory.mktemp("jupyter")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JUPYTER_PATH", str(home / "share" / "jupyter"))
+        env.setenv("JUPYTER_DATA_DIR", str(home / "data"))
+        env.setenv("JUPYTER_RUNTIME_DIR", str(home / "runtime"))
+        env.setenv("JUPYTER_CONFIG_DIR", str(home / "config"))
+        env.setenv("IPYTHONDIR", str(home / "ipython"))
+        env.setenv("MPLCONFIGDIR", str(home / "matplotlib"))
+        install(kernel_name="python3", prefix=str(home))
+        spec = KernelSpecManager().get_kernel_spec("python3")
+        assert spec.argv[0] == sys.executable
+        yield "python3"
+
+
+def execute(path: Path, kernel_name: str) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in its own folder, as Jupyter does; return it, run."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel_name,
+        timeout=60,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()  # raises CellExecutionError at the first cell that fails
+    return nb
+
+
+def stored_output(cell: nbformat.NotebookNode) -> str:
+    return "".join(o["text"] for o in cell["outputs"] if o["output_type"] == "stream")
+
+
+def printed(cell: nbformat.NotebookNode) -> str:
+    """What a run cell shows, as the deck prints it: its stdout, then its value's repr."""
+    out = "".join(
+        o["text"] for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stdout"
+    )
+    for o in cell["outputs"]:
+        if o["output_type"] == "execute_result":
+            out += o["data"]["text/plain"] + "\n"
+    return out
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The deck's cells: every code cell but the setup cell."""
+    return [c for c in nb.cells if c.cell_type == "code" and c.get("id") != "setup"]
+
+
+# -- The RST, read independently of the build --------------------------------------------------
+EXPLORABLE = "explorable: "
+
+
+def rst_slides(text: str) -> list[tuple[str, list[str]]]:
+    """(title, live-code sources or "explorable: NAME") of each titled section, in order."""
+    lines = text.splitlines()
+    slides: list[tuple[str, list[str]]] = []
+    i = 0
+    while i < len(lines):
+        line, below = lines[i], lines[i + 1] if i + 1 < len(lines) else ""
+        if (
+            line.strip()
+            and not line[0].isspace()
+            and re.fullmatch(r"([=\-~^])\1+", below.rstrip())
+            and len(below.rstrip()) >= len(line.strip())
+        ):
+            slides.append((line.strip(), []))
+            i += 2
+            continue
+        if line.startswith(".. explorable::"):  # its function, called at the defaults
+            slides[-1][1].append(EXPLORABLE + line.split("::")[1].strip().rsplit(".", 1)[1])
+            i += 1
+            continue
+        if line.startswith(".. live-code::"):
+            body = []
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" ")):
+                if lines[i].strip().startswith(":") and not body:  # an option
+                    i += 1
+                    continue
+                body.append(lines[i])
+                i += 1
+            slides[-1][1].append(textwrap.dedent("\n".join(body)).strip("\n"))
+            continue
+        i += 1
+    return slides
+
+
+def headings(nb: nbformat.NotebookNode) -> list[str]:
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.match(r"#{1,2} (.+)", cell.source)
+            if m:
+                found.append(m[1])
+    return found
+
+
+def plain(markdown_title: str) -> str:
+    """A heading's text as the RST wrote it: markdown escapes removed, quotes straight."""
+    text = re.sub(r"\\(.)", r"\1", markdown_title)
+    return text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+# -- Tests ----------------------------------------------------------------------------------------
+def test_one_valid_notebook_per_deck_and_nothing_else(course_notebooks):
+    root, paths = course_notebooks
+    out = root / "_build" / "notebooks"
+    decks = deck_names(root / "slides")
+    assert decks and paths == [out / f"{deck}.ipynb" for deck in decks]
+    assert sorted(out.rglob("*.ipynb")) == sorted(paths)
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
+        about, setup = nb.cells[0], nb.cells[1]
+        assert about.cell_type == "markdown" and "pip install --no-deps -e" in about.source
+        assert "src/" in about.source and "lecture_code" in about.source
+        assert setup.cell_type == "code" and "import lecture_code" in setup.source
+    # A second run rewrites nothing: same bytes, same times.
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths}
+    assert notebooks.run(root) == paths
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths} == before
+
+
+def test_cells_in_slide_order_under_their_titles_without_notes(course_notebooks, built_decks):
+    root, _ = course_notebooks
+    source = (root / "slides" / f"{DECK}.rst").read_text()
+    nb = nbformat.read(root / "_build" / "notebooks" / f"{DECK}.ipynb", as_version=4)
+    slides = rst_slides(source)
+    # Every slide's title, in order, as the heading of a markdown cell.
+    assert [plain(h) for h in headings(nb)] == [title for title, _ in slides]
+    # Every live cell, in order, as a code cell under its slide's heading.
+    expected = [(title, code) for title, cells in slides for code in cells]
+    found, current = [], None
+    for cell in nb.cells[2:]:
+        if cell.cell_type == "markdown" and re.match(r"#{1,2} ", cell.source):
+            current = plain(re.match(r"#{1,2} (.+)", cell.source)[1])
+        elif cell.cell_type == "code":
+            figure = re.search(r"^figure = (\w+)\(", cell.source, re.M)
+            found.append((current, EXPLORABLE + figure[1] if figure else cell.source))
+    assert len(expected) == 10 and found == expected  # 7 live cells, 3 explorable figures
+    # Each output is the one the deck shows, from the build.
+    deck = BeautifulSoup((built_decks / f"{DECK}.html").read_text(), "html.parser")
+    shown = [
+        pre.get_text()
+        for pre in deck.select(".live-cell pre.live-output")
+        if not pre.find_parent(class_="explorable")
+    ]
+    live = [c for c in code_cells(nb) if not c.source.startswith("from lecture_code.explore")]
+    assert [stored_output(c).rstrip() for c in live] == shown
+    assert all(stored_output(c) for c in code_cells(nb))
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    # Math as the author wrote it, code shown from source, figures embedded, notes left out.
+    assert r"$\max(a, b)$" in markdown
+    assert "$$\n\\text{ReLU}(x) = \\max\\{0, x\\}\n$$" in markdown
+    assert "```python\ndef relu(x: float) -> float:" in markdown
+    images = [c for c in nb.cells if c.cell_type == "markdown" and c.get("attachments")]
+    assert len(images) >= 5
+    assert all("image/png" in a for c in images for a in c.attachments.values())
+    notes = re.findall(r"\.\. revealjs-notes::\n\n((?:   .*\n)+)", source)
+    assert len(notes) > 20
+    text = " ".join(plain(markdown).split())
+    for note in notes:
+        first = " ".join(note.split())[:40]
+        assert first not in text, first
+    assert "revealjs" not in markdown
+
+
+def test_every_notebook_runs_top_to_bottom_and_prints_what_the_build_printed(
+    course_notebooks, kernel
+):
+    _, paths = course_notebooks
+    ran = 0
+    for path in paths:
+        stored = nbformat.read(path, as_version=4)
+        done = execute(path, kernel)
+        assert len(done.cells) == len(stored.cells)
+        for before, after in zip(code_cells(stored), code_cells(done), strict=True):
+            assert after.source == before.source
+            assert not [o for o in after.outputs if o["output_type"] == "error"]
+            assert printed(after) == stored_output(before), before.source
+            ran += 1
+    assert ran >= 7
+
+
+def test_the_seed_keeps_its_colab_link_as_written_and_runs_without_src(project, kernel):
+    url = re.search(r"`Colab <([^>]+)>`_", SEED.read_text())[1]
+    shutil.copyfile(SEED, project / "slides" / "seed.rst")
+    assert notebooks.main(["--root", str(project)]) == 2  # not built yet: refused
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    assert notebooks.main(["--root", str(project)]) == 0
+    path = project / "_build" / "notebooks" / "seed.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert f"[Colab]({url})" in markdown
+    assert json.dumps(url)[1:-1] in path.read_text()  # byte for byte in the file, too
+    # This project has no src/lecture_code: the setup cell imports the installed package.
+    assert not (project / "src" / "lecture_code").exists()
+    done = execute(path, kernel)
+    assert [c.outputs for c in done.cells if c.cell_type == "code"] == [[]]
+    # A deck without live cells gets a notebook, but no link to it.
+    assert "deck-notebook" not in (project / "_build" / "slides" / "seed.html").read_text()
+
+
+def test_a_deck_with_cells_links_its_notebook_on_its_title_slide(course_notebooks, built_decks):
+    _, paths = course_notebooks
+    deck = BeautifulSoup((built_decks / f"{DECK}.html").read_text(), "html.parser")
+    links = deck.select("p.deck-notebook a")
+    assert len(links) == 1
+    link = links[0]
+    assert link.get_text() == "Notebook" and link["href"] == f"../notebooks/{DECK}.ipynb"
+    first_slide = deck.select(".slides section")[0]
+    assert link in first_slide.find_all("a")
+    target = (built_decks / html.unescape(link["href"])).resolve()
+    assert target in [p.resolve() for p in paths] and target.is_file()
+    index = (built_decks / "index.html").read_text()
+    assert "deck-notebook" not in index
+    # Not on paper: hidden in reveal.js's print view and when printing.
+    css = (built_decks / "_static" / "lecturedeck.css").read_text()
+    assert "html.print-pdf .reveal p.deck-notebook { display: none" in css
+
+
+def test_the_command_names_a_missing_deck(course_notebooks, capsys):
+    root, _ = course_notebooks
+    assert notebooks.main(["--root", str(root), "no-such-deck"]) == 1
+    assert "no such deck in slides/: no-such-deck" in capsys.readouterr().err
+    assert os.path.isdir(root / "_build" / "notebooks")
