@@ -274,3 +274,14 @@ def test_under_present_the_edited_function_drives_the_figure(chromium, built_dec
             assert np.allclose(drawn["spec"]["marks"][0]["y"], expected, rtol=1e-12, atol=0)
         finally:
             context.close()
+
+
+def test_the_library_and_the_data_load_only_when_a_figure_comes_near(deck_page):
+    open_deck, page, watch = deck_page
+    open_deck(DECK)
+    loaded = "() => performance.getEntriesByType('resource').map(e => e.name)"
+    lazy = ("/plot/d3.min.js", "/plot/plot.umd.min.js", "/_explorables/")
+    assert not [url for url in page.evaluate(loaded) if any(part in url for part in lazy)]
+    show(page, "softmax_temperature")
+    urls = page.evaluate(loaded)
+    assert all(any(part in url for url in urls) for part in lazy)

@@ -32,6 +32,7 @@ import json
 import math
 import re
 import textwrap
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -39,6 +40,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from lecturedeck.project import write_atomic
 from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
 from lecturedeck.sphinxext.livecode import cell_html, resolve, strip_decorators, strip_docstring
 
@@ -53,6 +55,7 @@ for _k, _v in vars(_importlib.import_module({module!r})).items():
 _values = [{name}(**_p) for _p in _json.loads({grid!r})]
 print("@@explorable@@" + _json.dumps(_values, allow_nan=False))
 """
+DATA_DIR = "_explorables"  # in the build: one script of data per figure
 MAX_POINTS = 400  # default bound on the grid: a few hundred redraws' worth of data
 RANGE = re.compile(r"^(\w+)\s*:\s*(\S+)\s+to\s+(\S+)\s+step\s+(\S+)\s*(?:;\s*default\s+(\S+))?$")
 CHOICES = re.compile(r"^(\w+)\s*:\s*one of\s+(.+?)\s*(?:;\s*default\s+(.+))?$")
@@ -291,12 +294,25 @@ def visit_explorable(self, node: explorable) -> None:
             f'<label class="explorable-control" data-for="{ident}">'
             f'<span class="explorable-name">{label}</span>{field}</label>'
         )
-    payload = json.dumps(data, allow_nan=False).replace("</", "<\\/")
+    # The data goes in a script file of its own, loaded with the charting library when the
+    # slide comes near: the deck's first slide does not wait for it (and from file://, a
+    # classic script is the one way to load it).
+    docname = self.builder.current_docname
+    self.lecturedeck_explorables = getattr(self, "lecturedeck_explorables", 0) + 1
+    key = f"{docname.replace('/', '--')}-{self.lecturedeck_explorables}"
+    script = (
+        "(window.lecturedeckExplorables = window.lecturedeckExplorables || {})"
+        f"[{json.dumps(key)}] = {json.dumps(data, allow_nan=False)};\n"
+    )
+    target = Path(self.builder.outdir) / DATA_DIR / f"{key}.js"
+    if not target.exists() or target.read_text() != script:
+        write_atomic(target, script)
+    src = "../" * docname.count("/") + f"{DATA_DIR}/{key}.js"
     self.body.append(
-        f'<div class="explorable" data-width="{node["width"]}">'
+        f'<div class="explorable" data-width="{node["width"]}" data-key="{html.escape(key)}" '
+        f'data-src="{html.escape(src)}">'
         f'<div class="explorable-chart" role="img" aria-label="{html.escape(node["alt"])}"></div>'
         f'<div class="explorable-controls">{"".join(controls)}</div>'
-        f'<script type="application/json" class="explorable-data">{payload}</script>'
         '<details class="explorable-edit"><summary>Edit the code</summary>'
         + cell_html(
             node["source"],

@@ -1,10 +1,10 @@
 // Explorable figures: move a control and the figure redraws from lecture_code's values.
 //
-// The build ran the figure's Python function for every combination of its controls and put
-// the results in the page (script.explorable-data), so moving a control needs no Python: it
-// picks that combination's result and draws it with Observable Plot. Plot (and d3, which it
-// needs) load from this deck's _static/plot/ when a slide with a figure comes near, or at
-// once when the deck is printed; as classic scripts, they load from file:// too.
+// The build ran the figure's Python function for every combination of its controls and wrote
+// the results beside the deck (_explorables/<deck>-<n>.js), so moving a control needs no
+// Python: it picks that combination's result and draws it with Observable Plot. The data,
+// Plot and d3 (which Plot needs) load when a slide with a figure comes near, or at once when
+// the deck is printed; as classic scripts, they load from file:// too.
 //
 // Under `make present` the figure's function can be edited and rerun ("Edit the code"): the
 // edited function runs in Pyodide through the live-cell runner (livecode.js), over the same
@@ -90,18 +90,24 @@
   class Figure {
     constructor(element) {
       this.element = element;
-      this.data = JSON.parse(element.querySelector(".explorable-data").textContent);
-      this.results = this.data.results;
+      this.data = null; // loaded with the library, from the figure's own data script
       this.chart = element.querySelector(".explorable-chart");
-      this.inputs = this.data.controls.map((c) =>
-        element.querySelector(`[data-control="${CSS.escape(c.name)}"]`)
-      );
-      for (const input of this.inputs) {
+      for (const input of element.querySelectorAll("[data-control]")) {
         input.addEventListener("input", () => this.draw());
         // Arrow keys step the focused control, never the deck.
         input.addEventListener("keydown", (event) => event.stopPropagation());
       }
       this.watchEdits();
+    }
+
+    load() {
+      return loadScript(new URL(this.element.dataset.src, location.href).href).then(() => {
+        this.data = window.lecturedeckExplorables[this.element.dataset.key];
+        this.results = this.results || this.data.results;
+        this.inputs = this.data.controls.map((c) =>
+          this.element.querySelector(`[data-control="${CSS.escape(c.name)}"]`)
+        );
+      });
     }
 
     index() {
@@ -121,7 +127,7 @@
     }
 
     draw() {
-      if (!window.Plot) return;
+      if (!window.Plot || !this.data) return;
       const index = this.index();
       const spec = this.results[index];
       const xs = spec.marks.find((m) => m.x)?.x;
@@ -162,7 +168,7 @@
         if (at < 0) return;
         try {
           const results = JSON.parse(text.slice(at + MARKER.length));
-          if (results.length !== this.results.length) return;
+          if (!this.data || results.length !== this.data.results.length) return;
           this.results = results;
           this.element.dataset.edited = "1";
           this.draw();
@@ -198,9 +204,16 @@
     );
   }
 
+  let loading = null;
+  function loadAll() {
+    if (!loading) {
+      loading = Promise.all([loadLibrary(), ...figures.map((f) => f.load())]).then(drawAll, fail);
+    }
+    return loading;
+  }
+
   function maybeLoad() {
-    if (library || !nearFigure()) return;
-    loadLibrary().then(drawAll, fail);
+    if (!loading && nearFigure()) loadAll();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -210,13 +223,13 @@
       return;
     }
     if (/print-pdf/.test(location.search)) {
-      loadLibrary().then(drawAll, fail); // every slide prints: draw the defaults now
+      loadAll(); // every slide prints: draw the defaults now
     } else if (window.Reveal) {
       Reveal.on("ready", maybeLoad);
       Reveal.on("slidechanged", maybeLoad);
       if (Reveal.isReady()) maybeLoad();
     } else {
-      loadLibrary().then(drawAll, fail);
+      loadAll();
     }
   });
 })();
