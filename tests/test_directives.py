@@ -76,3 +76,14 @@ def test_a_failing_cell_keeps_its_own_source_and_the_modules_it_uses(app):
     assert any(
         Path(dep).resolve() == Path(module).resolve() for dep in app.env.dependencies["index"]
     )
+
+
+def test_an_explorable_depends_on_its_module_and_what_that_imports(app):
+    import lecture_code.explore
+    import lecture_code.reductions
+
+    app.build()
+    assert app.statuscode == 0, app._warning.getvalue()
+    deps = {(app.srcdir / dep).resolve() for dep in app.env.dependencies["index"]}
+    for module in (lecture_code.explore, lecture_code.reductions):
+        assert Path(inspect.getsourcefile(module)).resolve() in deps, module.__name__

@@ -85,6 +85,12 @@ def deck_with(body: str) -> str:
             "explorable: the grid has 5000 points, more than 400",
         ),
         (
+            ".. explorable:: lecture_code.explore.softmax_temperature\n\n"
+            "   T: 1 to 2 step 1\n   T: 1 to 3 step 1\n",
+            10,
+            "explorable: 'T' has two controls",
+        ),
+        (
             ".. explorable:: lecture_code.explore.no_such_figure\n\n   T: 1 to 2 step 1\n",
             7,
             "explorable: cannot use lecture_code.explore.no_such_figure",

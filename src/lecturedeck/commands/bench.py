@@ -21,7 +21,6 @@ median of several runs; the table gives the ratio ours / baseline, and
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
@@ -275,12 +274,7 @@ def measure_grids(source: Path, runs: int) -> list[float]:
         t0 = time.perf_counter()
         for dotted, body in declared:
             controls = [explorable.parse_control(line.strip()) for line in body.splitlines()]
-
-            names = [c["name"] for c in controls]
-            grid = [
-                dict(zip(names, point, strict=True))
-                for point in itertools.product(*(c["values"] for c in controls))
-            ]
+            grid = explorable.grid_of(controls)
             module, name = dotted.rsplit(".", 1)
             code = explorable.GRID_SOURCE.format(module=module, name=name, grid=json.dumps(grid))
             assert worker.run(code).ok

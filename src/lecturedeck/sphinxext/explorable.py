@@ -183,6 +183,8 @@ class Explorable(SphinxDirective):
                 control = parse_control(line.strip())
             except ValueError as exc:
                 raise self._error_at(offset, f"explorable: {line.strip()!r}: {exc}") from None
+            if any(c["name"] == control["name"] for c in controls):
+                raise self._error_at(offset, f"explorable: {control['name']!r} has two controls")
             if control["name"] not in signature.parameters:
                 known = ", ".join(signature.parameters) or "none"
                 raise self._error_at(
@@ -203,16 +205,16 @@ class Explorable(SphinxDirective):
                 f"explorable: the grid has {size} points, more than {bound} "
                 "(lecturedeck_explorable_max_points); use fewer values or a larger step"
             )
-        grid = [
-            dict(zip(named_order(controls), point, strict=True))
-            for point in itertools.product(*(c["values"] for c in controls))
-        ]
+        grid = grid_of(controls)
         results = self._evaluate(function, grid)
         epilogue = EPILOGUE.format(
             module=function.__module__, name=function.__qualname__, grid=json.dumps(grid)
         )
         shown = strip_docstring(strip_decorators(textwrap.dedent(inspect.getsource(function))))
-        note_package_deps(self, ast.parse(shown))
+        # The grid depends on the function's whole module and what that module imports.
+        module = inspect.getmodule(function)
+        self.env.note_dependency(inspect.getsourcefile(module))
+        note_package_deps(self, ast.parse(inspect.getsource(module)))
         node = explorable(
             function=f"{function.__module__}.{function.__qualname__}",
             module=function.__module__,
@@ -252,9 +254,13 @@ class Explorable(SphinxDirective):
         return reply["results"]
 
 
-def named_order(controls: list[dict]) -> list[str]:
-    """The controls' names, in declaration order: the grid's axes, last one fastest."""
-    return [c["name"] for c in controls]
+def grid_of(controls: list[dict]) -> list[dict]:
+    """Every combination of the controls' values, in declaration order, the last one fastest."""
+    names = [c["name"] for c in controls]
+    return [
+        dict(zip(names, point, strict=True))
+        for point in itertools.product(*(c["values"] for c in controls))
+    ]
 
 
 def _label(value: object) -> str:
