@@ -87,24 +87,18 @@ def fault_decks(tmp_path_factory: pytest.TempPathFactory, figs_ready: Path) -> P
     return out
 
 
+def build_cmd(project: Path, *extra: str) -> list[str]:
+    """``make slides``' build step on a project copy (the figures are already there)."""
+    module = "lecturedeck.commands.slides"
+    return [sys.executable, "-m", module, "--root", str(project), "--no-figures", *extra]
+
+
 def run_build(
     project: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``make slides``' build step on a project copy, as a user would."""
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lecturedeck.commands.slides",
-            "--root",
-            str(project),
-            "--no-figures",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
+        build_cmd(project, *extra), capture_output=True, text=True, timeout=300, env=env
     )
 
 

@@ -5,29 +5,17 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from deckfixtures import ROOT, default_signals, run_build
+from deckfixtures import ROOT, build_cmd, default_signals, run_build
 
 pytestmark = pytest.mark.build
 
 GOOD = "Deck\n====\n\nSlide\n-----\n\nSome text.\n"
 # Line 9 is the directive; the formula KaTeX rejects is on line 9 + 0.
 BROKEN = GOOD + "\n.. math::\n\n   \\frac{1}{\n"
-
-
-def build_cmd(project: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "lecturedeck.commands.slides",
-        "--root",
-        str(project),
-        "--no-figures",
-    ]
 
 
 def published(project: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from deckfixtures import default_signals, run_build
+from deckfixtures import build_cmd, default_signals, run_build
 
 from lecture_code import sigmoid
 from lecturedeck.sphinxext import cellworker
@@ -76,14 +76,7 @@ def test_input_fails_at_once_even_with_a_terminal_attached(project):
     main, child = pty.openpty()  # the build's standard input is a terminal, as under `make`
     try:
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "lecturedeck.commands.slides",
-                "--root",
-                str(project),
-                "--no-figures",
-            ],
+            build_cmd(project),
             stdin=child,
             capture_output=True,
             text=True,

@@ -152,6 +152,14 @@ def copy_project(
     return dst
 
 
+def show_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project root where it lies inside it, as messages show it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 # -- Files ----------------------------------------------------------------------------------------
 def copy_if_changed(src: Path, dst: Path) -> bool:
     """Copy ``src`` to ``dst`` atomically, unless ``dst`` already has the same bytes.

@@ -62,6 +62,7 @@ from lecturedeck.project import (
     deck_names,
     doctrees_dir,
     replacing,
+    show_path,
 )
 
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
@@ -569,22 +570,15 @@ def run(root: Path, out: Path | None = None, decks: list[str] | None = None) -> 
         target = out / f"{deck}.ipynb"
         code = sum(1 for c in nb.cells if c.cell_type == "code") - 1  # not the setup cell
         if write(nb, target):
-            print(f"notebooks: {_show(target, root)} ({code} code cell(s))")
+            print(f"notebooks: {show_path(target, root)} ({code} code cell(s))")
         paths.append(target)
     if not decks and out.is_dir():
         keep = {p.resolve() for p in paths}
         for path in sorted(out.rglob("*.ipynb")):
             if ".ipynb_checkpoints" not in path.parts and path.resolve() not in keep:
                 path.unlink()
-                print(f"notebooks: removed {_show(path, root)}: its deck is gone")
+                print(f"notebooks: removed {show_path(path, root)}: its deck is gone")
     return paths
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -609,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"notebooks: {exc}", file=sys.stderr)
         return 1
     took = time.perf_counter() - t0
-    print(f"notebooks: {len(paths)} notebook(s) in {_show(out, root)}/ ({took:.1f} s)")
+    print(f"notebooks: {len(paths)} notebook(s) in {show_path(out, root)}/ ({took:.1f} s)")
     return 0
 
 

@@ -36,6 +36,7 @@ from lecturedeck.project import (
     SLIDES,
     copy_if_changed,
     doctrees_dir,
+    show_path,
     write_atomic,
 )
 
@@ -89,7 +90,7 @@ def missing_asset(root: Path) -> str | None:
         missing = folder if not folder.is_dir() else None
         missing = missing or next((folder / f for f in files if not (folder / f).exists()), None)
         if missing is not None:
-            return f"slides: {_show(missing, root)} is missing; run `npm ci` (or `make setup`)"
+            return f"slides: {show_path(missing, root)} is missing; run `npm ci` (or `make setup`)"
     return None
 
 
@@ -105,7 +106,7 @@ def undecodable(root: Path, srcdir: Path) -> list[str]:
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             problems.append(
-                f"{_show(path, root)}:{line}: error: not UTF-8: byte 0x{data[exc.start]:02x} "
+                f"{show_path(path, root)}:{line}: error: not UTF-8: byte 0x{data[exc.start]:02x} "
                 f"at offset {exc.start}"
             )
     return problems
@@ -202,7 +203,7 @@ def sphinx_build(root: Path, srcdir: Path, builder: str, stage: Path, jobs: str)
                 return SphinxRun(app.statuscode)
             return SphinxRun(0, built_files(app, stage))
     except KeyboardInterrupt:
-        print(f"{_show(srcdir, root)}: interrupted", file=sys.stderr)
+        print(f"{show_path(srcdir, root)}: interrupted", file=sys.stderr)
         return SphinxRun(130)
     except (Exception, SystemExit) as exc:  # the last net: one line, never a crash report
         print(describe_exception(exc, app, root, srcdir), file=sys.stderr)
@@ -224,14 +225,14 @@ def describe_exception(exc: BaseException, app: object, root: Path, srcdir: Path
     where = None
     located = exception_location(exc)
     if located:
-        where = _show(Path(located[0]), root) + (f":{located[1]}" if located[1] else "")
+        where = show_path(Path(located[0]), root) + (f":{located[1]}" if located[1] else "")
     if where is None:
         env = getattr(app, "env", None)
         docname = getattr(getattr(env, "current_document", None), "docname", "")
         if docname:
-            where = _show(Path(env.doc2path(docname)), root)
+            where = show_path(Path(env.doc2path(docname)), root)
     if where is None:
-        where = _show(srcdir, root)
+        where = show_path(srcdir, root)
     return f"{where}: error: {problem}"
 
 
@@ -365,11 +366,11 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
     if not force and not unfinished.exists() and last and last["fingerprint"] == current:
         changes = published_changes(out, last["files"])
         if not changes:
-            print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {_show(out, root)}/")
+            print(f"slides: up to date ({time.perf_counter() - t0:.2f} s): {show_path(out, root)}/")
             return 0
         shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if changes[3:] else "")
         print(
-            f"slides: {len(changes)} file(s) in {_show(out, root)}/ were changed or removed "
+            f"slides: {len(changes)} file(s) in {show_path(out, root)}/ were changed or removed "
             f"by hand ({shown}); restoring the last good build"
         )
     # Decks that are not UTF-8 are reported by Sphinx's reading, with the rest of the problems;
@@ -401,8 +402,8 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
     took = time.perf_counter() - t0
     print(f"slides: built in {took:.1f} s ({copied} file(s) updated): {len(pages)} page(s)")
     for page in removed:
-        print(f"  removed {_show(out, root)}/{page}: its source is gone")
-    print(f"  open:    {_show(out, root)}/index.html (math, figures; no live code)")
+        print(f"  removed {show_path(out, root)}/{page}: its source is gone")
+    print(f"  open:    {show_path(out, root)}/index.html (math, figures; no live code)")
     print("  present: make present, then http://127.0.0.1:8000/ (live code, speaker view: S)")
     return 0
 
@@ -421,7 +422,7 @@ def _is_deck(problem: str, root: Path, srcdir: Path) -> bool:
 def _failed(out: Path, root: Path) -> str:
     return (
         f"slides: build FAILED; the problems are listed above as file:line. "
-        f"{_show(out, root)}/ still holds the last good decks."
+        f"{show_path(out, root)}/ still holds the last good decks."
     )
 
 
@@ -446,20 +447,12 @@ def _read_stamp(stamp: Path, root: Path) -> dict | None:
         ok = False
     if not ok:
         print(
-            f"slides: note: {_show(stamp, root)} is not a build record; discarded, rebuilding",
+            f"slides: note: {show_path(stamp, root)} is not a build record; discarded, rebuilding",
             file=sys.stderr,
         )
         stamp.unlink(missing_ok=True)
         return None
     return record
-
-
-def _show(path: Path, root: Path) -> str:
-    """``path`` relative to the project root where it lies inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
