@@ -56,6 +56,8 @@ def test_the_quiz_key_is_the_option_equal_to_the_computed_answer(page):
 
 def test_the_snake_case_alias_of_an_old_toolchain_still_makes_fragments(page):
     assert [li.get_text().strip() for li in page.select("li.fragment")] == ["one", "two"]
+    notes = page.select("aside.notes")
+    assert len(notes) == 1 and "SNAKE-CASE-NOTES" in notes[0].get_text()
 
 
 @pytest.mark.sphinx("revealjs", testroot="failing-cell")

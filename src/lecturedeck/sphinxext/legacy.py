@@ -16,6 +16,7 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
+from sphinx_revealjs._ext.notes import RevealjsNotes
 from sphinx_revealjs.directives import (
     RevealjsBreak,
     RevealjsFragments,
@@ -27,6 +28,7 @@ from sphinx_revealjs.directives import (
 DIRECTIVES = {
     "break": RevealjsBreak,
     "fragments": RevealjsFragments,
+    "notes": RevealjsNotes,  # revealjs_notes, as lint_slides already accepts
     "section": RevealjsSection,
     "slide": RevealjsSlide,
     "vertical": RevealjsVertical,
