@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 lock:
 	test -x _build/.lock-venv/bin/pip-compile || \
 	  ($(PYTHON) -m venv _build/.lock-venv && _build/.lock-venv/bin/pip install --quiet pip-tools)
-	_build/.lock-venv/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	_build/.lock-venv/bin/pip-compile --quiet --extra dev --extra course --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host --output-file requirements.lock pyproject.toml
 	sed -i 's|^#    pip-compile .*|#    make lock|' requirements.lock
 

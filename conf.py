@@ -24,6 +24,12 @@ extensions = [
     "sphinx.ext.napoleon",
     "lecturedeck.sphinxext",
 ]
+# A course's own extensions: the one place for the Sphinx extensions a ported course uses
+# (`make port` lists what to add). Put their pip packages in pyproject.toml's "course" extra;
+# `make lock` pins them and `make slides` installs them. For example:
+#   extensions += ["sphinx.ext.graphviz", "sphinx_design"]
+extensions += []
+
 # A deck shows a function where it teaches it: two decks may show the same one, so decks do
 # not index what they show (the companion site does).
 autodoc_default_options = {"member-order": "bysource", "no-index": True}

@@ -242,9 +242,12 @@ def built_files(app: object, stage: Path) -> set[str]:
     Sphinx never deletes anything from its output folder, so the stage also holds the
     pages, images, sources and downloads of decks since removed. The environment says
     which belong to the current decks: every found document's page and source, the
-    images (``env.images``) and downloads (``env.dlfiles``) they use. Everything else
+    images (``env.images``) and downloads (``env.dlfiles``) they use, and the course files
+    their raw HTML loads (:func:`~lecturedeck.sphinxext.assets.course_files`). Everything else
     Sphinx writes (``_static``, ``objects.inv``) is rewritten by every build.
     """
+    from lecturedeck.sphinxext.assets import course_files
+
     env = app.env  # type: ignore[attr-defined]
     builder = app.builder  # type: ignore[attr-defined]
     pages = {builder.get_target_uri(doc) for doc in env.found_docs}
@@ -253,6 +256,8 @@ def built_files(app: object, stage: Path) -> set[str]:
         for doc in env.found_docs
     }
     images = {f"_images/{unique}" for _docs, unique in env.images.values()}
+    # A course's own files (its _static/ images, stylesheets, videos) that its decks load.
+    ours = set(course_files(env))
     downloads = {f"_downloads/{dest}" for _docs, dest in env.dlfiles.values()}
     keep = set()
     for path in stage.rglob("*"):
@@ -267,7 +272,9 @@ def built_files(app: object, stage: Path) -> set[str]:
         elif top == "_sources":
             ok = rel in sources
         elif rel.endswith(".html") and not top.startswith("_"):
-            ok = rel in pages
+            ok = rel in pages or rel in ours
+        elif "/" in rel and not top.startswith("_"):
+            ok = rel in ours
         else:
             ok = not path.name.startswith(".") or rel == ".buildinfo"
         if ok:

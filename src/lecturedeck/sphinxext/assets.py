@@ -24,19 +24,26 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import sphinx
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from lecturedeck.courseconf import course_conf
+from lecturedeck.project import copy_if_changed, show_path
+
 logger = logging.getLogger(__name__)
 
+STATIC = Path(__file__).with_name("static")  # the decks' own scripts and styles
 IMAGES = "images"  # hand-made images, tracked by git
 FIGS = "figs"  # generated figures
 MAX_PIXELS = 25_000_000  # 5000 x 5000: far beyond a 1280x720 slide at 2x
@@ -55,6 +62,26 @@ REVEAL3_PATHS = [
     ("revealjs/lib/css/", "revealjs/plugin/highlight/"),
     ("revealjs/lib/font/", "revealjs/dist/theme/fonts/"),
 ]
+
+
+# Files Sphinx writes into _static itself, rather than copying them from a folder.
+GENERATED_STATIC = ["pygments.css", "documentation_options.js", "language_data.js"]
+
+
+def static_sources(config: Config) -> list[tuple[str, Path]]:
+    """Where the files of a deck's ``_static/`` come from: ``(prefix under _static, folder)``."""
+    confdir = Path(config.lecturedeck_root)
+    modules = Path(config.lecturedeck_node_modules)
+    found = [("", confdir / p) for p in [*config.revealjs_static_path, *config.html_static_path]]
+    found += [
+        ("", Path(sphinx.__file__).parent / "themes" / "basic" / "static"),
+        ("katex/", modules / "katex" / "dist"),
+        ("pyodide/", modules / "pyodide"),
+        ("plot/", modules / "d3" / "dist"),
+        ("plot/", modules / "@observablehq" / "plot" / "dist"),
+    ]
+    found += [(name, STATIC) for name in GENERATED_STATIC]
+    return found
 
 
 def is_remote(uri: str) -> bool:
@@ -196,24 +223,98 @@ def network(url: str, node: nodes.Node) -> None:
 
 
 class _Links(HTMLParser):
-    """The URLs that a piece of HTML loads or links: (tag, attribute, value)."""
+    """What a piece of HTML loads or links: ``(tag, attribute, value, tag text)``.
+
+    ``url(...)`` references in ``style`` attributes and ``<style>`` blocks are included
+    (attribute ``url``); so are ``<a href>`` links (attribute ``link``), which load nothing
+    with the slide but are published when they name a file of the course.
+    """
 
     ATTRS = {"src", "href", "data-src", "poster", "data", "data-background-image"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str]] = []
+        self.found: list[tuple[str, str, str, str]] = []
+        self._style = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        text = self.get_starttag_text() or ""
+        self._style = tag == "style"
         for name, value in attrs:
-            if name in self.ATTRS and value:
-                if tag == "a" and name == "href":
-                    continue  # a link is followed by a click, not loaded with the slide
-                self.found.append((tag, name, value.strip()))
+            if name == "style" and value:
+                self.found += [(tag, "url", url, text) for url in css_urls(value)]
+            elif name in self.ATTRS and value:
+                kind = "link" if tag == "a" and name == "href" else name
+                self.found.append((tag, kind, value.strip(), text))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._style:
+            self.found += [("style", "url", url, "") for url in css_urls(data)]
+
+
+_CSS_URL = re.compile(
+    r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]+?)(?P=q)\s*\)|@import\s+(?P<q2>['"])(?P<imp>[^'"]+)(?P=q2)"""
+)
+
+
+def css_urls(css: str) -> list[str]:
+    """The URLs a stylesheet (or a ``style`` attribute) loads: ``url(...)`` and ``@import``."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    return [(m["url"] or m["imp"]).strip() for m in _CSS_URL.finditer(css)]
+
+
+def _local(url: str) -> bool:
+    """Whether a URL names a file of this build (not another site, a fragment or inline data)."""
+    return not (
+        is_remote(url)
+        or url.startswith(("data:", "#", "mailto:", "javascript:", "blob:"))
+        or "://" in url
+        or not url.split("#", 1)[0].split("?", 1)[0]
+    )
+
+
+# Stylesheets that Sphinx's HTML themes wrote into _static/ of the old decks: the decks' raw
+# HTML linked them, but no course has them among its sources, and a reveal.js deck has its own.
+OLD_THEME_STYLESHEETS = {
+    "default.css",
+    "basic.css",
+    "pygments.css",
+    "classic.css",
+    "alabaster.css",
+    "custom.css",
+    "sphinxdoc.css",
+    "scrolls.css",
+    "agogo.css",
+    "traditional.css",
+    "nature.css",
+    "haiku.css",
+    "pyramid.css",
+    "bizstyle.css",
+    "epub.css",
+}
+STATIC_DIR = "_static/"
 
 
 class RawHtml:
-    """Check the files one raw-HTML block loads; map reveal.js 3 paths to reveal.js 5."""
+    """Check the files one raw-HTML block loads; publish a course's own; map old paths.
+
+    A local URL is looked up, relative to the deck, in this order:
+
+    1. a file of the course under ``slides/`` (``_static/x.png`` beside the deck, or in a
+       folder the course's own ``conf.py`` served as ``_static``): published with the deck,
+       at the same path, and so are the files its stylesheets load through ``url(...)``;
+    2. a file of the build's ``_static/`` (reveal.js, KaTeX ...), and reveal.js 3's theme
+       paths mapped to reveal.js 5's;
+    3. a stylesheet an old Sphinx theme generated (``_static/default.css``): the link is
+       dropped, with a warning;
+    4. another deck's page.
+
+    Anything else fails at the block's line.
+    """
 
     def __init__(self, transform: DeckAssets, node: nodes.raw, root: Path) -> None:
         self.transform = transform
@@ -221,65 +322,175 @@ class RawHtml:
         self.root = root
         self.env = transform.env
         self.config = transform.config
+        self.srcdir = Path(self.env.srcdir)
+        self.docdir = posixpath.dirname(self.env.docname)
 
     def static_file(self, rel: str) -> bool:
         """Whether the build's ``_static/<rel>`` exists (in one of the static folders)."""
-        from lecturedeck.sphinxext.extension import static_sources
-
         return any(
             rel.startswith(prefix) and (folder / rel[len(prefix) :]).exists()
             for prefix, folder in static_sources(self.config)
         )
 
     def check(self) -> None:
-        """Report or fix each URL of the block."""
+        """Report, publish or fix each URL of the block."""
         parser = _Links()
         text = self.node.astext()
         parser.feed(text)
         parser.close()
-        docdir = posixpath.dirname(self.env.docname)
         new_text = text
-        for tag, _attr, url in parser.found:
-            if is_remote(url):
+        for tag, attr, url, tag_text in parser.found:
+            if is_remote(url) and attr != "link":
                 network(url, self.node)
                 continue
-            if url.startswith(("data:", "#", "mailto:", "javascript:")) or "://" in url:
+            if not _local(url):
                 continue
             path = url.split("#", 1)[0].split("?", 1)[0]
-            target = posixpath.normpath(posixpath.join(docdir, path))
-            if target.startswith("_static/"):
-                rel = target[len("_static/") :]
-                if self.static_file(rel):
-                    continue
-                mapped = next(
-                    (rel.replace(old, new, 1) for old, new in REVEAL3_PATHS if rel.startswith(old)),
-                    None,
-                )
-                if mapped and self.static_file(mapped):
-                    new_text = new_text.replace(url, url.replace(rel, mapped, 1))
-                    continue
-                logger.error(
-                    "raw HTML <%s> loads %s, which the build does not have",
-                    tag,
+            target = posixpath.normpath(posixpath.join(self.docdir, path))
+            if target.startswith("../") or target == "..":
+                if attr != "link":
+                    self._missing(tag, url)
+                continue
+            source = self.course_file(target)
+            if source is not None:
+                self.publish(source, target, tag, url)
+                continue
+            if attr == "link":
+                continue  # a link to something the course does not have: the reader's problem
+            fixed = self.build_static(target)
+            if fixed is not None:
+                if fixed != path:
+                    new_text = new_text.replace(url, fixed + url[len(path) :])
+                continue
+            name = posixpath.basename(target)
+            if tag == "link" and name in OLD_THEME_STYLESHEETS and f"/{target}".count("/_static/"):
+                new_text = new_text.replace(tag_text, "", 1)
+                logger.warning(
+                    "%s was generated by the old Sphinx theme; a reveal.js deck does not use it",
                     url,
                     location=self.node,
+                    type="lecturedeck",
+                    subtype="legacy",
                 )
-            elif target.startswith("../") or not self._output_exists(target):
-                logger.error(
-                    "raw HTML <%s> loads %s, which the build does not produce; show images with "
-                    "the image directive, which copies them",
-                    tag,
-                    url,
-                    location=self.node,
-                )
+                continue
+            if not self._output_exists(target):
+                self._missing(tag, url)
         if new_text != text:
             replacement = nodes.raw(new_text, new_text, **self.node.attributes)
             self.node.replace_self(replacement)
+
+    def _missing(self, tag: str, url: str) -> None:
+        looked = "the course's files under slides/ and the build's _static/"
+        logger.error(
+            "raw HTML <%s> loads %s, which is not among %s; put the file there, or show an "
+            "image with the image directive",
+            tag,
+            url,
+            looked,
+            location=self.node,
+        )
+
+    def course_file(self, target: str) -> Path | None:
+        """The course's own file that ``target`` (a path in the build) names, or None."""
+        direct = self.srcdir / target
+        if direct.is_file() and inside(direct, self.root):
+            return direct
+        head, sep, rest = f"/{target}".rpartition("/_static/")
+        if not sep:
+            return None
+        folder = self.srcdir / head.lstrip("/")
+        conf = course_conf(folder, self.srcdir)
+        if conf is None:
+            return None
+        for static in conf.static_paths:
+            found = conf.path.parent / static / rest
+            if found.is_file() and inside(found, self.root):
+                return found
+        return None
+
+    def build_static(self, target: str) -> str | None:
+        """The URL, from the deck, of the build's ``_static`` file ``target`` names, or None.
+
+        reveal.js 3's theme paths are mapped to reveal.js 5's.
+        """
+        _, sep, rel = f"/{target}".rpartition("/_static/")
+        if not sep:
+            return None
+        candidates = [rel] + [rel.replace(o, n, 1) for o, n in REVEAL3_PATHS if rel.startswith(o)]
+        for candidate in candidates:
+            if self.static_file(candidate):
+                return posixpath.relpath(STATIC_DIR + candidate, self.docdir or ".")
+        return None
+
+    def publish(self, source: Path, target: str, tag: str, url: str) -> None:
+        """Publish a course file at ``target``, and, for a stylesheet, the files it loads."""
+        todo = [(source, target)]
+        while todo:
+            src, dest = todo.pop()
+            files = self.env.lecturedeck_course_files.setdefault(self.env.docname, {})
+            if dest in files:
+                continue
+            files[dest] = str(src)
+            self.env.note_dependency(str(src))
+            if src.suffix.lower() != ".css":
+                continue
+            for ref in css_urls(src.read_text(encoding="utf-8", errors="replace")):
+                if not _local(ref):
+                    if is_remote(ref):
+                        network(ref, self.node)
+                    continue
+                ref_path = ref.split("#", 1)[0].split("?", 1)[0]
+                found = (src.parent / ref_path).resolve()
+                ref_dest = posixpath.normpath(posixpath.join(posixpath.dirname(dest), ref_path))
+                if found.is_file() and inside(found, self.root) and not ref_dest.startswith(".."):
+                    todo.append((found, ref_dest))
+                elif self.build_static(ref_dest) is None:
+                    logger.error(
+                        "raw HTML <%s> loads %s, whose stylesheet %s loads %s, which is missing",
+                        tag,
+                        url,
+                        show_path(src, self.root),
+                        ref,
+                        location=self.node,
+                    )
 
     def _output_exists(self, target: str) -> bool:
         """A page of the build (another deck), which exists without being copied."""
         stem = target[: -len(".html")] if target.endswith(".html") else None
         return bool(stem and stem in self.env.found_docs)
+
+
+def _init_course_files(app: Sphinx, env: object) -> None:
+    if not hasattr(env, "lecturedeck_course_files"):
+        env.lecturedeck_course_files = {}  # type: ignore[attr-defined]
+
+
+def _purge_course_files(app: Sphinx, env: object, docname: str) -> None:
+    env.lecturedeck_course_files.pop(docname, None)  # type: ignore[attr-defined]
+
+
+def _merge_course_files(app: Sphinx, env: object, docnames: set[str], other: object) -> None:
+    for docname in docnames:
+        if docname in other.lecturedeck_course_files:  # type: ignore[attr-defined]
+            env.lecturedeck_course_files[docname] = other.lecturedeck_course_files[docname]  # type: ignore[attr-defined]
+
+
+def course_files(env: object) -> dict[str, str]:
+    """Every course file the decks publish: ``{path in the build: source path}``."""
+    found: dict[str, str] = {}
+    for docname, files in sorted(getattr(env, "lecturedeck_course_files", {}).items()):
+        if docname in env.found_docs:  # type: ignore[attr-defined]
+            found.update(files)
+    return found
+
+
+def _publish_course_files(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for dest, source in course_files(app.env).items():
+        if Path(source).is_file():
+            copy_if_changed(Path(source), out / dest)
 
 
 # -- Directives that read files: confined to the project ----------------------------------------
@@ -322,3 +533,7 @@ def setup(app: Sphinx) -> None:
     }.items():
         app.add_directive(name, confined(directive, name), override=True)
     app.add_transform(DeckAssets)
+    app.connect("env-before-read-docs", lambda app, env, docnames: _init_course_files(app, env))
+    app.connect("env-purge-doc", _purge_course_files)
+    app.connect("env-merge-info", _merge_course_files)
+    app.connect("build-finished", _publish_course_files)

@@ -40,28 +40,6 @@ PYODIDE_FILES = [
 ]
 
 
-# Files Sphinx writes into _static itself, rather than copying them from a folder.
-GENERATED_STATIC = ["pygments.css", "documentation_options.js", "language_data.js"]
-
-
-def static_sources(config: Config) -> list[tuple[str, Path]]:
-    """Where the files of a deck's ``_static/`` come from: ``(prefix under _static, folder)``."""
-    import sphinx
-
-    confdir = Path(config.lecturedeck_root)
-    modules = Path(config.lecturedeck_node_modules)
-    found = [("", confdir / p) for p in [*config.revealjs_static_path, *config.html_static_path]]
-    found += [
-        ("", Path(sphinx.__file__).parent / "themes" / "basic" / "static"),
-        ("katex/", modules / "katex" / "dist"),
-        ("pyodide/", modules / "pyodide"),
-        ("plot/", modules / "d3" / "dist"),
-        ("plot/", modules / "@observablehq" / "plot" / "dist"),
-    ]
-    found += [(name, Path(__file__).parent / "static") for name in GENERATED_STATIC]
-    return found
-
-
 def package_dir(name: str) -> Path:
     """The source folder of an importable package, found without importing it."""
     spec = importlib.util.find_spec(name)

@@ -7,7 +7,9 @@ never ships. Two kinds of warning leave what the audience sees intact, and only 
   than its title. Decks written for older toolchains are full of them, and docutils builds
   the slide as meant.
 * lecturedeck's own notices (:data:`NOTICES`): media that need the network
-  (``lecturedeck.network``) and outputs over a size limit (``lecturedeck.size``).
+  (``lecturedeck.network``), outputs over a size limit (``lecturedeck.size``), and what an
+  older toolchain did that a reveal.js deck has no use for (``lecturedeck.legacy``: a
+  stylesheet the old theme generated, a theme-only effect).
 
 They are printed as ``file:line: warning: message`` and not counted. Everything else
 (an unknown directive or role, a missing image or include, a formula KaTeX cannot parse, a
@@ -32,6 +34,8 @@ from docutils.utils import SystemMessage
 from sphinx.application import Sphinx
 from sphinx.util import logging as sphinx_logging
 
+from lecturedeck.sphinxext.legacy import thirdparty
+
 logger = sphinx_logging.getLogger(__name__)
 
 # docutils level-2 notes about the source's style, after which the output is what was meant.
@@ -39,7 +43,7 @@ logger = sphinx_logging.getLogger(__name__)
 # the indentation it complains of often nests the slide's text other than the author meant.)
 STYLE_NOTES = re.compile(r"^Title (?:underline|overline) too short")
 # lecturedeck's own warnings that do not fail the build: (type, subtype).
-NOTICES = {("lecturedeck", "network"), ("lecturedeck", "size")}
+NOTICES = {("lecturedeck", "network"), ("lecturedeck", "size"), ("lecturedeck", "legacy")}
 
 
 def is_notice(record: logging.LogRecord, text: str) -> bool:
@@ -97,7 +101,7 @@ class OneLineWarnings(logging.Filter):
         except (TypeError, ValueError):
             message = str(record.msg)
         message = re.sub(r" \[[\w.-]+\]$", "", message)  # Sphinx's [type.subtype] suffix
-        text = one_line(message)
+        text = thirdparty.hint(one_line(message))
         root = Path(getattr(self.app.config, "lecturedeck_root", "") or self.app.confdir)
         location = getattr(record, "location", None) or getattr(record, "lecturedeck_where", None)
         where = show_location(location, root.resolve())

@@ -1,4 +1,4 @@
-"""Decks written for the earlier toolchain build unchanged.
+"""sphinx-revealjs 1 to 3: decks written for its earlier releases build unchanged.
 
 * Directive names: sphinx-revealjs 2.0 renamed ``revealjs_fragments`` to
   ``revealjs-fragments`` (and likewise for break, section, slide and vertical).

@@ -1,0 +1,181 @@
+"""A ported course's own ``conf.py``: read, never run.
+
+An old course's ``conf.py`` imports what is not installed here (its theme, its toolchain,
+``sphinx_rtd_theme``, a version module), so it is parsed with :mod:`ast` and only the
+assignments whose values are literals are taken, with :func:`ast.literal_eval`. An assignment
+whose value is computed when it runs (``version = mymodule.__version__``) is listed in
+:attr:`CourseConf.unreadable` with its line, never guessed.
+
+Both the Sphinx extension (which reads a deck's settings from the ``conf.py`` of its course
+folder) and ``make port`` use this module, so it imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONF = "conf.py"
+
+# The toolchain a course was written for, recognised by its conf.py: (name, extension
+# modules or html_theme values that mean it). The first that matches wins.
+TOOLCHAINS: list[tuple[str, tuple[str, ...]]] = [
+    ("hieroglyph", ("hieroglyph",)),
+    ("sphinxjp.themes.revealjs", ("sphinxjp.themes.revealjs", "sphinxjp.themecore", "revealjs")),
+    ("sphinxcontrib-revealjs", ("sphinxcontrib.revealjs",)),
+    ("sphinx-revealjs", ("sphinx_revealjs",)),
+]
+
+
+@dataclass
+class CourseConf:
+    """The literal settings of one ``conf.py``."""
+
+    path: Path
+    values: dict[str, object] = field(default_factory=dict)
+    # (name, line) of each assignment whose value is computed when conf.py runs.
+    unreadable: list[tuple[str, int]] = field(default_factory=list)
+    error: str | None = None  # why the file could not be parsed at all
+
+    def get(self, name: str, default: object = None) -> object:
+        """A setting's value, or ``default`` when conf.py does not set it literally."""
+        return self.values.get(name, default)
+
+    def strings(self, name: str) -> list[str]:
+        """A list-of-strings setting (``extensions``, ``html_static_path``); [] if absent."""
+        value = self.values.get(name)
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list | tuple):
+            return [v for v in value if isinstance(v, str)]
+        return []
+
+    @property
+    def extensions(self) -> list[str]:
+        """The extension modules the course loads."""
+        return self.strings("extensions")
+
+    @property
+    def toolchain(self) -> str | None:
+        """The slide toolchain the course was written for, or None."""
+        marks = {*self.extensions, str(self.get("html_theme", ""))}
+        for name, signs in TOOLCHAINS:
+            if marks.intersection(signs):
+                return name
+        return None
+
+    @property
+    def static_paths(self) -> list[str]:
+        """Folders (relative to conf.py) whose files the old build served under ``_static/``."""
+        found = self.strings("html_static_path") + self.strings("revealjs_static_path")
+        return list(dict.fromkeys(found))
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    return []
+
+
+class _Reader(ast.NodeVisitor):
+    """Collect top-level (and ``if``/``try``-nested) assignments of literal values."""
+
+    def __init__(self, conf: CourseConf) -> None:
+        self.conf = conf
+
+    def _set(self, name: str, value: ast.expr, line: int) -> None:
+        try:
+            self.conf.values[name] = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            self.conf.values.pop(name, None)
+            self.conf.unreadable.append((name, line))
+
+    def visit_Assign(self, node: ast.Assign) -> None:  # noqa: D102
+        for target in node.targets:
+            names = _target_names(target)
+            if len(names) == 1 and isinstance(target, ast.Name):
+                self._set(names[0], node.value, node.lineno)
+            else:
+                self.conf.unreadable.extend((n, node.lineno) for n in names)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:  # noqa: D102
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            self._set(node.target.id, node.value, node.lineno)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:  # noqa: D102
+        if not isinstance(node.target, ast.Name) or not isinstance(node.op, ast.Add):
+            return
+        name, old = node.target.id, self.conf.values.get(node.target.id)
+        try:
+            added = ast.literal_eval(node.value)
+            self.conf.values[name] = old + added if old is not None else added
+        except (ValueError, TypeError, SyntaxError):
+            self.conf.unreadable.append((name, node.lineno))
+
+    def visit_Expr(self, node: ast.Expr) -> None:  # noqa: D102
+        # extensions.append("x") / extensions.extend([...]) / extensions.insert(0, "x")
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            return
+        owner = call.func.value
+        if not isinstance(owner, ast.Name) or not isinstance(self.conf.values.get(owner.id), list):
+            return
+        target: list = self.conf.values[owner.id]  # type: ignore[assignment]
+        try:
+            args = [ast.literal_eval(a) for a in call.args]
+        except (ValueError, TypeError, SyntaxError):
+            self.conf.unreadable.append((owner.id, node.lineno))
+            return
+        if call.func.attr == "append" and len(args) == 1:
+            target.append(args[0])
+        elif call.func.attr == "extend" and len(args) == 1 and isinstance(args[0], list | tuple):
+            target.extend(args[0])
+        elif call.func.attr == "insert" and len(args) == 2:
+            target.insert(args[0], args[1])
+
+    # Functions and classes run only when called: their bodies are not settings.
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:  # noqa: D102
+        return
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:  # noqa: D102
+        return
+
+
+def read(path: Path) -> CourseConf:
+    """The literal settings of the ``conf.py`` at ``path`` (never run)."""
+    conf = CourseConf(path)
+    try:
+        source = path.read_bytes()
+        tree = ast.parse(source, filename=str(path))
+    except (OSError, SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        conf.error = f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}" + (
+            f" (line {line})" if line else ""
+        )
+        return conf
+    _Reader(conf).visit(tree)
+    return conf
+
+
+@functools.lru_cache(maxsize=64)
+def _read_cached(path: Path, mtime_ns: int, size: int) -> CourseConf:
+    return read(path)
+
+
+def course_conf(folder: Path, top: Path) -> CourseConf | None:
+    """The ``conf.py`` nearest above ``folder``, up to and including ``top``; None if none."""
+    folder, top = folder.resolve(), top.resolve()
+    for candidate in [folder, *folder.parents]:
+        path = candidate / CONF
+        if path.is_file():
+            st = path.stat()
+            return _read_cached(path, st.st_mtime_ns, st.st_size)
+        if candidate == top or top not in candidate.parents:
+            return None
+    return None

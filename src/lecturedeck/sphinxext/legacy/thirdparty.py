@@ -1,0 +1,212 @@
+"""Which well-known Sphinx extension a directive, role or substitution of an old deck comes from.
+
+The one table of third-party names. ``make slides`` turns "Unknown directive type" (and the
+role and substitution errors) into a line that names the extension and what to add:
+
+    slides/x.rst:12: error: Unknown directive type "digraph": it comes from
+    sphinx.ext.graphviz; add it to extensions in conf.py (and install Graphviz)
+
+and ``make port`` uses the same table to say what a course's ``conf.py`` loads that this
+project lacks. A course's extensions go in the one marked place of the project's
+``conf.py`` (``extensions += [...]`` under "A course's own extensions"); their pip packages go
+in ``pyproject.toml``'s ``course`` extra, and ``make lock`` then ``make slides`` install them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A Sphinx extension: its module, the pip package that has it, what else it needs."""
+
+    module: str
+    package: str | None = None  # None: it ships with Sphinx (or with this project)
+    needs: str | None = None  # a program to install besides, e.g. "Graphviz"
+    directives: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    substitutions: str | None = None  # a pattern of the substitution names it defines
+    builtin: bool = False  # this project maps it already (an older slide toolchain)
+
+
+_BADGES = tuple(
+    f"{kind}-{color}{line}"
+    for kind in ("bdg", "btn")
+    for color in (
+        "primary",
+        "secondary",
+        "success",
+        "info",
+        "warning",
+        "danger",
+        "light",
+        "muted",
+        "dark",
+        "white",
+        "black",
+    )
+    for line in ("", "-line")
+)
+
+EXTENSIONS: list[Extension] = [
+    Extension(
+        "sphinx.ext.graphviz",
+        needs="Graphviz",
+        directives=("graphviz", "graph", "digraph"),
+    ),
+    Extension("sphinx.ext.todo", directives=("todo", "todolist")),
+    Extension("sphinx.ext.ifconfig", directives=("ifconfig",)),
+    Extension(
+        "sphinx.ext.doctest",
+        directives=("doctest", "testcode", "testoutput", "testsetup", "testcleanup"),
+    ),
+    Extension("sphinx.ext.autosummary", directives=("autosummary",)),
+    Extension(
+        "sphinx.ext.inheritance_diagram", needs="Graphviz", directives=("inheritance-diagram",)
+    ),
+    Extension("sphinx.ext.mathjax"),
+    Extension("sphinx.ext.extlinks"),
+    Extension("sphinx.ext.intersphinx"),
+    Extension("sphinx.ext.viewcode"),
+    Extension("sphinx.ext.githubpages"),
+    Extension("sphinxcontrib.video", "sphinxcontrib-video", directives=("video",)),
+    Extension("sphinxcontrib.youtube", "sphinxcontrib-youtube", directives=("youtube", "vimeo")),
+    Extension(
+        "sphinx_design",
+        "sphinx-design",
+        directives=(
+            "grid",
+            "grid-item",
+            "grid-item-card",
+            "card",
+            "card-carousel",
+            "dropdown",
+            "tab-set",
+            "tab-item",
+            "tab-set-code",
+            "button-link",
+            "button-ref",
+            "article-info",
+            "div",
+        ),
+        roles=("octicon", "fab", "fas", "far", "bdg", "bdg-link", "bdg-ref", *_BADGES),
+    ),
+    Extension(
+        "sphinxemoji.sphinxemoji",
+        "sphinxemoji",
+        substitutions=r":[a-z0-9_+-]+:",
+    ),
+    Extension(
+        "sphinxcontrib.mermaid",
+        "sphinxcontrib-mermaid",
+        directives=("mermaid", "autoclasstree"),
+    ),
+    Extension(
+        "sphinx_tabs.tabs", "sphinx-tabs", directives=("tabs", "tab", "group-tab", "code-tab")
+    ),
+    Extension("sphinx_copybutton", "sphinx-copybutton"),
+    Extension("sphinx_togglebutton", "sphinx-togglebutton", directives=("toggle",)),
+    Extension(
+        "sphinx_panels",
+        "sphinx-panels",
+        directives=("panels", "tabbed", "link-button", "dropdown"),
+        roles=("badge", "link-badge", "opticon", "fa"),
+    ),
+    Extension(
+        "sphinxcontrib.bibtex",
+        "sphinxcontrib-bibtex",
+        directives=("bibliography", "footbibliography"),
+        roles=("cite", "cite:p", "cite:t", "footcite"),
+    ),
+    Extension(
+        "sphinxcontrib.plantuml",
+        "sphinxcontrib-plantuml",
+        needs="PlantUML",
+        directives=("uml",),
+    ),
+    Extension(
+        "sphinxcontrib.programoutput",
+        "sphinxcontrib-programoutput",
+        directives=("program-output", "command-output"),
+    ),
+    Extension("matplotlib.sphinxext.plot_directive", "matplotlib", directives=("plot",)),
+    Extension("IPython.sphinxext.ipython_directive", "ipython", directives=("ipython",)),
+    Extension(
+        "jupyter_sphinx",
+        "jupyter-sphinx",
+        directives=("jupyter-execute", "jupyter-kernel", "jupyter-input", "jupyter-output"),
+    ),
+    Extension("nbsphinx", "nbsphinx"),
+    Extension("myst_parser", "myst-parser"),
+    Extension("sphinx_exercise", "sphinx-exercise", directives=("exercise", "solution")),
+    Extension("sphinxcontrib.jquery", "sphinxcontrib-jquery"),
+    Extension("sphinx_rtd_theme", "sphinx-rtd-theme"),
+    # The older slide toolchains: this project maps their constructs (lecturedeck.sphinxext.legacy).
+    Extension(
+        "hieroglyph",
+        "hieroglyph",
+        directives=("slide", "nextslide", "ifslides", "ifnotslides", "notslides", "slideconf"),
+        builtin=True,
+    ),
+    Extension(
+        "sphinxjp.themes.revealjs",
+        "sphinxjp.themes.revealjs",
+        directives=("revealjs", "rv_code", "rv_small", "rv_note"),
+        builtin=True,
+    ),
+    Extension("sphinxjp.themecore", "sphinxjp.themecore", builtin=True),
+    Extension(
+        "sphinxcontrib.revealjs",
+        "sphinxcontrib-revealjs",
+        directives=("newslide", "interslide", "incr", "speaker"),
+        builtin=True,
+    ),
+    Extension("sphinx_revealjs", "sphinx-revealjs", builtin=True),
+]
+
+BY_MODULE = {ext.module: ext for ext in EXTENSIONS}
+
+
+def _first(kind: str, name: str) -> Extension | None:
+    for ext in EXTENSIONS:
+        if name in getattr(ext, kind):
+            return ext
+    return None
+
+
+def advice(ext: Extension) -> str:
+    """What to add for ``ext``: the extension, its pip package, and any program it needs."""
+    if ext.builtin:
+        return f"{ext.module} is an older slide toolchain this project maps; nothing to add"
+    text = f"it comes from {ext.module}; add it to extensions in conf.py"
+    if ext.package:
+        text += f" and {ext.package} to the course extra in pyproject.toml (then make lock)"
+    if ext.needs:
+        text += f" (and install {ext.needs})"
+    return text
+
+
+UNKNOWN = re.compile(
+    r'^(?P<what>Unknown directive type|Unknown interpreted text role) "(?P<name>[^"]+)"\.?'
+)
+UNDEFINED_SUBSTITUTION = re.compile(r'^Undefined substitution referenced: "(?P<name>[^"]+)"\.?')
+
+
+def hint(message: str) -> str:
+    """``message``, with the extension that defines its unknown name when the table knows it."""
+    match = UNKNOWN.match(message)
+    if match:
+        kind = "directives" if match["what"] == "Unknown directive type" else "roles"
+        ext = _first(kind, match["name"])
+        if ext and not ext.builtin:
+            return f'{match["what"]} "{match["name"]}": {advice(ext)}{message[match.end() :]}'
+        return message
+    match = UNDEFINED_SUBSTITUTION.match(message)
+    if match:
+        for ext in EXTENSIONS:
+            if ext.substitutions and re.fullmatch(ext.substitutions, match["name"]):
+                rest = message[match.end() :]
+                return f'Undefined substitution "{match["name"]}": {advice(ext)}{rest}'
+    return message
