@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,3 +180,53 @@ def course_conf(folder: Path, top: Path) -> CourseConf | None:
         if candidate == top or top not in candidate.parents:
             return None
     return None
+
+
+def course_confs(slides: Path) -> list[CourseConf]:
+    """The ``conf.py`` of every course folder under ``slides`` (not in partials), in path order."""
+    found = []
+    for path in sorted(slides.rglob(CONF)):
+        rel = path.relative_to(slides)
+        if len(rel.parts) > 1 and not any(p.startswith(("_", ".")) for p in rel.parts[:-1]):
+            st = path.stat()
+            found.append(_read_cached(path.resolve(), st.st_mtime_ns, st.st_size))
+    return found
+
+
+def excluded(slides: Path) -> list[str]:
+    """The courses' own ``exclude_patterns``, each made relative to ``slides`` (Sphinx's form)."""
+    slides = slides.resolve()
+    patterns = []
+    for conf in course_confs(slides):
+        folder = conf.path.parent.relative_to(slides).as_posix()
+        patterns += [f"{folder}/{p.strip('/')}" for p in conf.strings("exclude_patterns")]
+    return patterns
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A Sphinx ``exclude_patterns`` glob as a regex.
+
+    ``*`` and ``?`` stop at ``/``, ``**`` crosses it, ``[...]`` is a character class; a
+    pattern also excludes everything below the folder it names.
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            body = pattern[i + 1 : end]
+            out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + "(?:/.*)?")

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lecturedeck import courseconf
+
 # -- Paths, relative to the project root ----------------------------------------------------------
 SLIDES = "slides"  # the deck sources
 IMAGES = "images"  # hand-made images, tracked
@@ -47,12 +49,16 @@ def deck_names(slides: Path) -> list[str]:
     """The decks under ``slides``, as Sphinx names them (``week1/intro``), in name order.
 
     This is the one list of decks: ``conf.py``'s ``exclude_patterns`` leave out the
-    same partials, the deck index lists these, and the companion site links them.
+    same partials (and a ported course's own ``conf.py`` its ``exclude_patterns``), the
+    deck index lists these, and the companion site links them.
     """
     names = []
+    skip = [courseconf.glob_regex(p) for p in courseconf.excluded(slides)]
     for path in slides.rglob("*.rst"):
         rel = path.relative_to(slides)
-        if not is_partial(rel) and rel.with_suffix("").as_posix() != INDEX:
+        if is_partial(rel) or any(s.fullmatch(rel.as_posix()) for s in skip):
+            continue
+        if rel.with_suffix("").as_posix() != INDEX:
             names.append(rel.with_suffix("").as_posix())
     return sorted(names)
 

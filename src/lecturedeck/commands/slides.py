@@ -399,8 +399,16 @@ def _build(root: Path, srcdir: Path, out: Path, *, figures: bool, jobs: str, for
         environment.unlink(missing_ok=True)
         print(_failed(out, root), file=sys.stderr)
         return 1
-    pages = {f for f in run.files if f.endswith(".html") and "/" not in f}
-    removed = sorted(p.name for p in out.glob("*.html") if p.name not in pages)
+
+    def page(rel: str) -> bool:
+        return rel.endswith(".html") and not any(part[0] == "_" for part in rel.split("/"))
+
+    pages = {f for f in run.files if page(f)}
+    removed = sorted(
+        rel
+        for p in out.rglob("*.html")
+        if (rel := p.relative_to(out).as_posix()) not in pages and page(rel)
+    )
     copied = publish(stage, out, run.files)
     record = {"root": str(root), "src": str(srcdir), "fingerprint": current}
     record["files"] = manifest_of(out, run.files)

@@ -5,6 +5,8 @@
   first slide does not wait for the figures of the whole lecture.
 * Code blocks are highlighted at build time with Pygments, as in the HTML site,
   instead of shipping highlight.js (940 kB) to colour them in the browser.
+* A section's classes (``.. rst-class:: segue`` before its title, a toolchain's slide
+  classes) are the slide's classes, as hieroglyph and sphinxjp.themes.revealjs wrote them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ _IMG_SRC = re.compile(r"(<img\b[^>]*?\s)src=")
 
 
 class DeckTranslator(RevealjsSlideTranslator):
-    """Lazy images and build-time code highlighting on top of sphinx-revealjs."""
+    """Lazy images, build-time code highlighting and slide classes on top of sphinx-revealjs."""
+
+    def visit_section(self, node: nodes.section) -> None:  # noqa: D102
+        start = len(self.body)
+        super().visit_section(node)
+        classes = " ".join(self.attval(c) for c in node.get("classes", []) if c)
+        if classes and len(self.body) > start and self.body[-1].startswith("<section"):
+            self.body[-1] = self.body[-1].replace("<section", f'<section class="{classes}"', 1)
 
     def visit_image(self, node: nodes.image) -> None:  # noqa: D102
         start = len(self.body)
