@@ -36,5 +36,20 @@ class DeckTranslator(RevealjsSlideTranslator):
         for i in range(start, len(self.body)):
             self.body[i] = _IMG_SRC.sub(r"\1data-src=", self.body[i])
 
+    def visit_title(self, node: nodes.title) -> None:  # noqa: D102
+        # A toolchain's slide title may be hidden (sphinxjp's :noheading:) or have its own
+        # heading level (its :title-heading:); it stays the section's title for the index.
+        if node.get("lecturedeck_hidden"):
+            raise nodes.SkipNode
+        level = node.get("level")
+        if not level or not isinstance(node.parent, nodes.section):
+            return super().visit_title(node)
+        saved = self.section_level
+        self.section_level = level - self.initial_header_level + 1
+        try:
+            super().visit_title(node)
+        finally:
+            self.section_level = saved
+
     visit_literal_block = HTML5Translator.visit_literal_block
     depart_literal_block = HTML5Translator.depart_literal_block

@@ -5,6 +5,8 @@ settings onto this project's decks, with the table of what becomes what in its d
 
 * :mod:`~.revealjs`      sphinx-revealjs 1 to 3 (snake_case names, source lines)
 * :mod:`~.hieroglyph`    hieroglyph (slide levels, slide, nextslide, ifslides, notes, builds)
+* :mod:`~.sphinxjp`      sphinxjp.themes.revealjs (revealjs, rv_code, rv_small, rv_note)
+* :mod:`~.sphinxcontrib` sphinxcontrib-revealjs (newslide, interslide, speaker, incremental)
 
 What they share: :mod:`~.slides` (the nodes they map onto, and the reshaping of sections
 into slides), :mod:`~.thirdparty` (which extension an unknown name comes from). A course's
@@ -17,15 +19,16 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-
-from sphinx.application import Sphinx
-from sphinx.config import Config
+from typing import TYPE_CHECKING
 
 from lecturedeck import courseconf
-from lecturedeck.sphinxext.legacy import slides
+
+if TYPE_CHECKING:  # importing the package (for thirdparty's table) must not load Sphinx
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 # The toolchain modules, in the order their directives are registered.
-TOOLCHAINS = ["revealjs", "hieroglyph"]
+TOOLCHAINS = ["revealjs", "hieroglyph", "sphinxjp", "sphinxcontrib"]
 
 
 def _course_excludes(app: Sphinx, config: Config) -> None:
@@ -36,6 +39,8 @@ def _course_excludes(app: Sphinx, config: Config) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register every toolchain's constructs."""
+    from lecturedeck.sphinxext.legacy import slides
+
     app.connect("config-inited", _course_excludes)
     slides.setup(app)
     for name in TOOLCHAINS:

@@ -42,14 +42,18 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
-from sphinx.util.docutils import SphinxDirective
 from sphinx_revealjs._ext.notes import revealjs_notes
 
 from lecturedeck.courseconf import course_conf
 from lecturedeck.sphinxext.legacy.slides import (
+    LocatedDirective,
+    continued_title,
     flatten,
+    fragments,
     handout_only,
+    slide_of,
     slides_only,
+    split,
     unsupported,
 )
 
@@ -75,13 +79,7 @@ def _boolean(argument: str | None) -> bool:
     return str(argument or "").strip().lower() in {"true", "yes", "1"}
 
 
-class _Located(SphinxDirective):
-    def locate(self, node: nodes.Element) -> nodes.Element:
-        node.source, node.line = self.get_source_info()
-        return node
-
-
-class IfSlides(_Located):
+class IfSlides(LocatedDirective):
     """``ifslides`` / ``ifnotslides`` (and their old names ``slides`` / ``notslides``)."""
 
     has_content = True
@@ -93,7 +91,7 @@ class IfSlides(_Located):
         return [node]
 
 
-class SlideConf(_Located):
+class SlideConf(LocatedDirective):
     """``slideconf``: the document's slide settings."""
 
     option_spec = {
@@ -113,7 +111,7 @@ class SlideConf(_Located):
         return [node]
 
 
-class Slide(_Located):
+class Slide(LocatedDirective):
     """``slide``: a slide where it stands, with a title."""
 
     has_content = True
@@ -141,7 +139,7 @@ class Slide(_Located):
         return [node]
 
 
-class NextSlide(_Located):
+class NextSlide(LocatedDirective):
     """``nextslide``: the slide continues on a new one."""
 
     optional_arguments = 1
@@ -159,73 +157,6 @@ class NextSlide(_Located):
 
 
 # -- Reshaping a hieroglyph deck into slides ------------------------------------------------------
-def _slide_of(node: nodes.Node) -> nodes.section | None:
-    """The slide (a level-1 or level-2 section) that ``node`` is in."""
-    parent = node.parent
-    while parent is not None and not isinstance(parent, nodes.section):
-        parent = parent.parent
-    return parent
-
-
-def _split(node: nodes.Element, title: nodes.title, classes: list[str]) -> nodes.section:
-    """A new slide, after ``node``'s slide, holding the content that follows ``node`` there.
-
-    Content that follows it inside a list, block or heading goes along in a copy of that
-    element. A slide in a stack (level 2) gets its new slide right after it; the stack's own
-    first slide (level 1) gets it as the stack's first slide below.
-    """
-    slide = _slide_of(node)
-    assert slide is not None
-    rest: list[nodes.Node] = []
-    current: nodes.Node = node
-    while current.parent is not slide:
-        parent = current.parent
-        after = parent.children[parent.index(current) + 1 :]
-        for c in after:
-            parent.remove(c)
-        if after:
-            copy = parent.copy()
-            copy["ids"] = []
-            copy.extend(after)
-            rest.append(copy)
-        current = parent
-    index = slide.index(current)
-    after = [c for c in slide.children[index + 1 :] if not isinstance(c, nodes.section)]
-    for c in after:  # its own content; a stack's slides stay where they are
-        slide.remove(c)
-    node.parent.remove(node)
-    new = nodes.section("", title, *rest, *after, classes=list(classes))
-    new.source, new.line = node.source, node.line
-    new.document = slide.document
-    slide.document.set_id(new)
-    if isinstance(slide.parent, nodes.section):  # a slide of a stack
-        stack = slide.parent
-        stack.insert(stack.index(slide) + 1, new)
-    else:  # the stack's own slide: the new one is the first below it
-        first = next(
-            (i for i, c in enumerate(slide.children) if isinstance(c, nodes.section)), None
-        )
-        slide.insert(len(slide.children) if first is None else first, new)
-    return new
-
-
-def _title_of(slide: nodes.section) -> nodes.title:
-    title = slide.next_node(nodes.title)
-    return title if isinstance(title, nodes.title) else nodes.title("", "")
-
-
-def _continued_title(slide: nodes.section, increment: bool) -> nodes.title:
-    """The title of the slide that continues ``slide``: the same, or numbered ``(2)``."""
-    old = _title_of(slide)
-    base, count = getattr(old, "lecturedeck_base", old.children), getattr(old, "lecturedeck_n", 1)
-    children = [c.deepcopy() for c in base]
-    if increment:
-        children.append(nodes.Text(f" ({count + 1})"))
-    title = nodes.title(old.rawsource, "", *children)
-    title.lecturedeck_base, title.lecturedeck_n = base, count + 1
-    return title
-
-
 class Slides(SphinxTransform):
     """Give a hieroglyph deck its slides: sections by level, ``slide``, ``nextslide``, notes."""
 
@@ -321,14 +252,14 @@ class Slides(SphinxTransform):
     def _slide(self, node: hieroglyph_slide, levels: int) -> None:
         title = node.next_node(nodes.title)
         title = title if isinstance(title, nodes.title) and title.parent is node else None
-        owner = _slide_of(node)
+        owner = slide_of(node)
         if node.get("level", 0) > levels or owner is None:
             box = nodes.container(classes=["slide-content", *node["classes"]])
             box.extend([c for c in node.children if c is not title])
             node.replace_self(box)
             return
         # The section's text after the directive continues the section's slide, after it.
-        rest = _split(node, _continued_title(owner, False), owner["classes"])
+        rest = split(node, continued_title(owner, False), owner["classes"])
         slide = nodes.section("", *node.children, classes=node["classes"], ids=node["ids"])
         if title is None:
             slide.insert(0, nodes.title("", ""))
@@ -341,12 +272,12 @@ class Slides(SphinxTransform):
             rest.parent.remove(rest)
 
     def _next(self, node: hieroglyph_next) -> None:
-        slide = _slide_of(node)
+        slide = slide_of(node)
         if slide is None:
             node.parent.remove(node)
             return
-        title = node.get("title") or _continued_title(slide, node["increment"])
-        new = _split(node, title, node["classes"])
+        title = node.get("title") or continued_title(slide, node["increment"])
+        new = split(node, title, node["classes"])
         if len(new.children) == 1:  # nothing followed: hieroglyph makes no slide
             new.parent.remove(new)
 
@@ -373,11 +304,8 @@ def _inside_taken(node: nodes.Node) -> bool:
 def _build_fragments(document: nodes.document) -> None:
     """``.. rst-class:: build``: each item of the list, or child of the block, is a fragment."""
     for node in list(document.findall(nodes.Element)):
-        if BUILD not in node.get("classes", []) or isinstance(node, nodes.section):
-            continue
-        for child in node.children:
-            if isinstance(child, nodes.Element) and "fragment" not in child["classes"]:
-                child["classes"].append("fragment")
+        if BUILD in node.get("classes", []) and not isinstance(node, nodes.section):
+            fragments(node)
 
 
 def setup(app: Sphinx) -> None:

@@ -20,6 +20,9 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx_revealjs.directives import inject_children
+from sphinx_revealjs.nodes import revealjs_section
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,119 @@ def flatten(document: nodes.document, levels: int) -> None:
     """
     for top in [c for c in document.children if isinstance(c, nodes.section)]:
         top.extend(_slides_below(top, 1, levels))
+
+
+# -- Splitting a slide --------------------------------------------------------------------------
+def slide_of(node: nodes.Node) -> nodes.section | None:
+    """The slide (a level-1 or level-2 section) that ``node`` is in."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.section):
+        parent = parent.parent
+    return parent
+
+
+def split(node: nodes.Element, title: nodes.title, classes: list[str]) -> nodes.section:
+    """A new slide, after ``node``'s slide, holding the content that follows ``node`` there.
+
+    Content that follows it inside a list, block or heading goes along in a copy of that
+    element. A slide in a stack (level 2) gets its new slide right after it; the stack's own
+    first slide (level 1) gets it as the stack's first slide below.
+    """
+    slide = slide_of(node)
+    assert slide is not None
+    rest: list[nodes.Node] = []
+    current: nodes.Node = node
+    while current.parent is not slide:
+        parent = current.parent
+        after = parent.children[parent.index(current) + 1 :]
+        for c in after:
+            parent.remove(c)
+        if after:
+            copy = parent.copy()
+            copy["ids"] = []
+            copy.extend(after)
+            rest.append(copy)
+        current = parent
+    index = slide.index(current)
+    after = [c for c in slide.children[index + 1 :] if not isinstance(c, nodes.section)]
+    for c in after:  # its own content; a stack's slides stay where they are
+        slide.remove(c)
+    node.parent.remove(node)
+    new = nodes.section("", title, *rest, *after, classes=list(classes))
+    new.source, new.line = node.source, node.line
+    new.document = slide.document
+    slide.document.set_id(new)
+    if isinstance(slide.parent, nodes.section):  # a slide of a stack
+        stack = slide.parent
+        stack.insert(stack.index(slide) + 1, new)
+    else:  # the stack's own slide: the new one is the first below it
+        first = next(
+            (i for i, c in enumerate(slide.children) if isinstance(c, nodes.section)), None
+        )
+        slide.insert(len(slide.children) if first is None else first, new)
+    return new
+
+
+def title_of(slide: nodes.section) -> nodes.title:
+    """The slide's title (an empty one if it has none)."""
+    title = slide.next_node(nodes.title)
+    return title if isinstance(title, nodes.title) else nodes.title("", "")
+
+
+def continued_title(slide: nodes.section, increment: bool) -> nodes.title:
+    """The title of the slide that continues ``slide``: the same, or numbered ``(2)``."""
+    old = title_of(slide)
+    base, count = getattr(old, "lecturedeck_base", old.children), getattr(old, "lecturedeck_n", 1)
+    children = [c.deepcopy() for c in base]
+    if increment:
+        children.append(nodes.Text(f" ({count + 1})"))
+    title = nodes.title(old.rawsource, "", *children)
+    title.lecturedeck_base, title.lecturedeck_n = base, count + 1
+    return title
+
+
+def section_data(attributes: dict[str, str]) -> revealjs_section:
+    """A slide's reveal.js ``data-*`` attributes, as ``revealjs-section`` holds them.
+
+    A local background image becomes an image of the deck, found and copied as one.
+    """
+    node = revealjs_section()
+    node.attributes.update(attributes)
+    return inject_children(node)
+
+
+def place_data(slide: nodes.section, data: revealjs_section) -> None:
+    """Give ``slide`` the attributes of ``data``: the first such node in a slide counts."""
+    if data.parent is not None:
+        data.parent.remove(data)
+    slide.insert(1 if slide.children and isinstance(slide[0], nodes.title) else 0, data)
+
+
+LISTS = (nodes.bullet_list, nodes.enumerated_list, nodes.definition_list, nodes.field_list)
+
+
+def fragments(node: nodes.Element, *, nested: bool = False) -> None:
+    """Reveal a list's items (or a block's children) one at a time, as fragments.
+
+    ``nested``: every list item, term and definition at any depth.
+    """
+    if nested:
+        kinds = (nodes.list_item, nodes.term, nodes.definition, nodes.field)
+        targets = [n for n in node.findall(nodes.Element) if isinstance(n, kinds)]
+    else:
+        targets = [c for c in node.children if isinstance(c, nodes.Element)]
+    for target in targets:
+        if "fragment" not in target["classes"]:
+            target["classes"].append("fragment")
+
+
+class LocatedDirective(SphinxDirective):
+    """A directive whose nodes carry its file and line (so its errors and warnings do too)."""
+
+    def locate(self, node: nodes.Element) -> nodes.Element:
+        """``node``, placed at this directive's source line."""
+        node.source, node.line = self.get_source_info()
+        return node
 
 
 def _skip(self, node: nodes.Node) -> None:  # noqa: ANN001
