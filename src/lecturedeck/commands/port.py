@@ -470,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # every file is written in one step: what is there is whole
         print("port: interrupted; run it again to copy the rest", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the report was piped into a reader that stopped (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
