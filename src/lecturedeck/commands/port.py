@@ -192,6 +192,9 @@ def copy_course(source: Path, dest: Path) -> Copy:
     report = Copy()
     for rel in course_files(source, report):
         src, dst = source / rel, dest / rel
+        if src.is_symlink() and not src.exists():
+            report.failed.append(f"{rel}: a link to {os.readlink(src)}, which does not exist")
+            continue
         try:
             if dst.exists() or dst.is_symlink():
                 same = dst.is_file() and filecmp.cmp(src, dst, shallow=False)
