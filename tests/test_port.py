@@ -339,6 +339,7 @@ def test_the_command_line_reports_bad_input_without_a_traceback(tmp_path, root):
     ]
 
 
+@pytest.mark.build
 def test_the_ported_course_builds(tmp_path, capsys):
     empty_figs = tmp_path / "figs"
     empty_figs.mkdir()
