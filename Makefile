@@ -9,7 +9,7 @@ JOBS    ?= 1
 SETUP   := $(VENV)/.installed node_modules/.package-lock.json
 export JOBS
 
-.PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test bench clean
+.PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test bench clean port
 
 help:
 	@echo "make slides    build every deck in slides/ into _build/slides (figures first)"
@@ -23,6 +23,7 @@ help:
 	@echo "make contact   one contact sheet of thumbnails per deck in _build/contact"
 	@echo "make test      lint, unit, build and browser tests"
 	@echo "make bench     benchmark against plain sphinx-revealjs; writes _build/bench.json"
+	@echo "make port     FROM=old/source [NAME=name]: copy an older toolchain's course into slides/"
 
 # -- set-up ---------------------------------------------------------------------------------------
 setup: $(SETUP)
@@ -107,6 +108,17 @@ test: $(SETUP)
 
 bench: $(SETUP)
 	@$(PY) -m lecturedeck.commands.bench
+
+# Copies an old course's Sphinx source folder (or a repository's source/, docs/ ...) into
+# slides/<name>/, overwriting and deleting nothing, and lists what it needs here.
+ifneq ($(filter port,$(MAKECMDGOALS)),)
+ifeq ($(strip $(FROM)),)
+$(error port: FROM is missing: make port FROM=path/to/old/sphinx/source [NAME=name])
+endif
+endif
+
+port: $(SETUP)
+	@$(PY) -m lecturedeck.commands.port "$(FROM)" $(if $(NAME),--name "$(NAME)")
 
 # Removes only what the tools generated: _build/, site/auto_examples/, and the figures the
 # runner's stamps list. Hand-made files in figs/ are kept and named. Works before set-up.
