@@ -3,7 +3,8 @@
 Images (``image``, ``figure``, and the background images of ``revealjs-section`` and
 friends) are looked for, in order:
 
-1. beside the deck, as Sphinx does;
+1. beside the deck, as Sphinx does (a path starting with ``/`` from the source folder: for a
+   ported course, the folder of its own ``conf.py``);
 2. under the project root: ``figs/...`` (generated figures), ``images/...``;
 3. in ``images/``, the tracked folder of hand-made images: a legacy path ``figs/Graphs/x.png``
    finds ``images/Graphs/x.png`` when no script generates it.
@@ -179,10 +180,15 @@ class DeckAssets(SphinxTransform):
         if uri.startswith(("data:", "attachment:")) or "*" in uri:
             return  # inline data (a notebook cell's attachment), or Sphinx's choice of formats
         rel = uri.lstrip("/")
-        candidates = [(Path(self.env.srcdir) if uri.startswith("/") else docdir) / rel, root / rel]
+        top = Path(self.env.srcdir)
+        if uri.startswith("/"):  # Sphinx's "from the source folder": a ported course's own
+            conf = course_conf(docdir, top)
+            top = conf.path.parent if conf is not None else top
+        candidates = [(top if uri.startswith("/") else docdir) / rel, root / rel]
         parts = Path(rel).parts
         in_figs = len(parts) > 1 and parts[0] == FIGS
         candidates.append(root / IMAGES / (Path(*parts[1:]) if in_figs else rel))
+        candidates += built_image(rel, docdir, Path(self.env.srcdir))
         first = candidates[0]
         if not inside(first, root):
             logger.error("%s path leaves the project: %s", what, uri, location=where)
@@ -202,10 +208,33 @@ class DeckAssets(SphinxTransform):
             return
         if too_big:
             logger.warning("%s", too_big, location=where, type="lecturedeck", subtype="size")
-        if found != first:
+        if found != first or top != Path(self.env.srcdir):
             node["uri"] = Path(os.path.relpath(found, docdir)).as_posix()
             if background:
                 node.parent[_background_attr(node.parent, uri)] = node["uri"]
+
+
+BUILT_IMAGES = "_images"  # where an old Sphinx build copied the images its pages showed
+
+
+def built_image(path: str, docdir: Path, srcdir: Path) -> list[Path]:
+    """The course's own image that an old build's ``_images/<name>`` path meant, if one.
+
+    Old decks sometimes pointed raw HTML or a background at the copy Sphinx made in the
+    built site's ``_images/``; the course has the original, under the same name.
+    """
+    parts = Path(path.lstrip("/")).parts
+    if len(parts) < 2 or BUILT_IMAGES not in parts[:-1]:
+        return []
+    conf = course_conf(docdir, srcdir)
+    course = conf.path.parent if conf is not None else docdir
+    found = [
+        p
+        for p in sorted(course.rglob(parts[-1]))
+        if p.is_file()
+        and not any(q.startswith(("_build", ".")) for q in p.relative_to(course).parts)
+    ]
+    return found[:1] if len(found) == 1 else []
 
 
 def _background_attr(section: nodes.Element, uri: str) -> str:
@@ -346,6 +375,8 @@ class RawHtml:
             if not _local(url):
                 continue
             path = url.split("#", 1)[0].split("?", 1)[0]
+            if path.startswith("/"):  # from the root of the old site: the course's folder
+                path = posixpath.relpath(self.course_dir() + path, self.docdir or ".")
             target = posixpath.normpath(posixpath.join(self.docdir, path))
             if target.startswith("../") or target == "..":
                 if attr != "link":
@@ -390,11 +421,21 @@ class RawHtml:
             location=self.node,
         )
 
+    def course_dir(self) -> str:
+        """The folder of the deck's course (of its own conf.py) in the build: '' for none."""
+        conf = course_conf(self.srcdir / self.docdir, self.srcdir)
+        if conf is None:
+            return ""
+        return conf.path.parent.relative_to(self.srcdir.resolve()).as_posix().strip(".")
+
     def course_file(self, target: str) -> Path | None:
         """The course's own file that ``target`` (a path in the build) names, or None."""
         direct = self.srcdir / target
         if direct.is_file() and inside(direct, self.root):
             return direct
+        original = built_image(target, self.srcdir / self.docdir, self.srcdir)
+        if original and inside(original[0], self.root):
+            return original[0]
         head, sep, rest = f"/{target}".rpartition("/_static/")
         if not sep:
             return None

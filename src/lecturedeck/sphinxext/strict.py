@@ -9,7 +9,8 @@ never ships. Two kinds of warning leave what the audience sees intact, and only 
 * lecturedeck's own notices (:data:`NOTICES`): media that need the network
   (``lecturedeck.network``), outputs over a size limit (``lecturedeck.size``), and what an
   older toolchain did that a reveal.js deck has no use for (``lecturedeck.legacy``: a
-  stylesheet the old theme generated, a theme-only effect).
+  stylesheet the old theme generated, a theme-only effect), and code that Pygments cannot
+  colour (``misc.highlighting_failure``): it is shown as written.
 
 They are printed as ``file:line: warning: message`` and not counted. Everything else
 (an unknown directive or role, a missing image or include, a formula KaTeX cannot parse, a
@@ -43,7 +44,14 @@ logger = sphinx_logging.getLogger(__name__)
 # the indentation it complains of often nests the slide's text other than the author meant.)
 STYLE_NOTES = re.compile(r"^Title (?:underline|overline) too short")
 # lecturedeck's own warnings that do not fail the build: (type, subtype).
-NOTICES = {("lecturedeck", "network"), ("lecturedeck", "size"), ("lecturedeck", "legacy")}
+NOTICES = {
+    ("lecturedeck", "network"),
+    ("lecturedeck", "size"),
+    ("lecturedeck", "legacy"),
+    # Code Pygments cannot colour (an unknown lexer, text that is not the language): it is
+    # shown as written, uncoloured, as the old toolchains showed it.
+    ("misc", "highlighting_failure"),
+}
 
 
 def is_notice(record: logging.LogRecord, text: str) -> bool:
@@ -76,6 +84,9 @@ def show_location(location: str | None, root: Path) -> str:
     path, sep, line = location.rpartition(":") if ":" in location else (location, "", "")
     if not path or (line and not line.isdigit()):
         path, sep, line = location, "", ""
+    suffix = Path(path).suffix
+    if suffix and path.endswith(suffix * 2) and not Path(path).exists():
+        path = path[: -len(suffix)]  # Sphinx took a source path for a document name
     try:
         shown = Path(path).resolve().relative_to(root).as_posix()
     except (ValueError, OSError):
@@ -201,13 +212,26 @@ def unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+def _source_line(node: nodes.Node) -> tuple[str | None, int | None]:
+    """The file and line of ``node``, or of its nearest ancestor that has them.
+
+    As docutils' ``get_source_line``, but safe on a tree that a failure left in a cycle.
+    """
+    seen: set[int] = set()
+    current: nodes.Node | None = node
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.source or current.line:
+            return current.source, current.line
+        current = current.parent
+    return None, None
+
+
 def exception_location(exc: BaseException) -> tuple[str, int | None] | None:
     """``(file, line)`` of the docutils node being processed where ``exc`` was raised.
 
     The innermost frame of the traceback that holds a node with a source knows it.
     """
-    from docutils.utils import get_source_line
-
     frames = []
     tb = exc.__traceback__
     while tb is not None:
@@ -217,7 +241,7 @@ def exception_location(exc: BaseException) -> tuple[str, int | None] | None:
         located = []
         for value in list(frame.f_locals.values()):
             if isinstance(value, nodes.Node):
-                source, line = get_source_line(value)
+                source, line = _source_line(value)
                 if source:
                     located.append((line is None, source.split(":docstring of")[0], line))
         if located:

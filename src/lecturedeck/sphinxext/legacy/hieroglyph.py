@@ -224,7 +224,10 @@ class Slides(SphinxTransform):
                     slides.append(nodes.section("", nodes.title("", ""), node))
                     self.document.set_id(slides[-1])
             index = self.document.index(section)
-            section.replace_self(handout_only("", section))
+            self.document.remove(section)
+            wrapper = handout_only()
+            wrapper += section
+            self.document.insert(index, wrapper)
             for offset, slide in enumerate(slides, start=1):
                 self.document.insert(index + offset, slide)
 
