@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -94,11 +95,36 @@ def missing_asset(root: Path) -> str | None:
     return None
 
 
+_INCLUDE = re.compile(r"^\s*\.\. include::\s*(\S+)", re.MULTILINE)
+
+
+def _includes(srcdir: Path) -> set[Path]:
+    """The files that the sources pull in with ``.. include::`` (read by docutils as text)."""
+    found = set()
+    for rst in srcdir.rglob("*.rst"):
+        try:
+            text = rst.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for target in _INCLUDE.findall(text):
+            if not target.startswith("<"):
+                base = srcdir if target.startswith("/") else rst.parent
+                found.add((base / target.lstrip("/")).resolve())
+    return found
+
+
 def undecodable(root: Path, srcdir: Path) -> list[str]:
-    """One ``file:line: not UTF-8: byte 0x.. at offset N`` line per source that is not UTF-8."""
+    """One ``file:line: not UTF-8: byte 0x.. at offset N`` line per source that is not UTF-8.
+
+    The sources are the ``.rst`` files and the files they include; a course's data files
+    (a UTF-16 example a deck offers for download, say) are not read as RST.
+    """
     problems = []
+    included = _includes(srcdir)
     for path in sorted(srcdir.rglob("*")):
         if path.suffix not in TEXT_SUFFIXES or not path.is_file():
+            continue
+        if path.suffix != ".rst" and path.resolve() not in included:
             continue
         data = path.read_bytes()
         try:

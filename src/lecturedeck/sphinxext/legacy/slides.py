@@ -42,7 +42,7 @@ class subheading(nodes.General, nodes.TextElement):
 def unsupported(what: str, node: nodes.Node, why: str) -> None:
     """Warn at ``node``'s line that ``what`` has no meaning in a reveal.js deck."""
     logger.warning(
-        "%s: %s; the content is kept",
+        "%s: %s",
         what,
         why,
         location=node,

@@ -252,16 +252,14 @@ class Slides(SphinxTransform):
         if not any(True for _ in self.document.findall(sphinxjp_slide)):
             return
         tops = [c for c in self.document.children if isinstance(c, nodes.section)]
-        if not tops:
-            return
-        head = tops[0]
-        title = head.next_node(nodes.title)
+        head = tops[0] if tops else None  # the document title's section, if it has one
+        title = head.next_node(nodes.title) if head is not None else None
         slides: list[nodes.section] = []
         loose: list[nodes.Node] = []
 
         def flush() -> None:
             """The text gathered since the last slide: a slide of its own, if it shows."""
-            if any(not isinstance(n, INVISIBLE) for n in loose):
+            if any(not isinstance(n, INVISIBLE + (nodes.raw,)) for n in loose):
                 untitled = nodes.title("", "")
                 untitled["lecturedeck_hidden"] = True
                 slide = nodes.section("", untitled, *loose)
@@ -276,33 +274,34 @@ class Slides(SphinxTransform):
                     flush()
                     slide = _section(child, self.document)
                     at = 1 if slide.children and isinstance(slide[0], nodes.title) else 0
-                    for n in reversed(loose):  # labels and comments go with the next slide
+                    for n in reversed(loose):  # labels, comments, a logo: with the next slide
                         slide.insert(at, n)
                     loose.clear()
                     slides.append(slide)
                 elif isinstance(child, nodes.section):
                     sub = child.next_node(nodes.title)
-                    if isinstance(sub, nodes.title) and sub.parent is child:
+                    if child is not head and isinstance(sub, nodes.title) and sub.parent is child:
                         child.remove(sub)
                         loose.append(subheading(sub.rawsource, "", *sub.children, level=3))
                     walk(child)
                 elif child is not title:
                     loose.append(child)
 
-        for top in tops:
-            walk(top)
-            if top is not head:
-                self.document.remove(top)
+        walk(self.document)
         flush()
-        head.clear()
-        if isinstance(title, nodes.title):
-            head += title  # the deck's name, for the index and the page title
-        hidden = revealjs_vertical()  # the whole stack, not only its slide
-        hidden["data-visibility"] = "hidden"
-        head += [hidden, section_data({"data-visibility": "hidden"}), *loose]
-        index = self.document.index(head)
-        for offset, slide in enumerate(slides, start=1):
-            self.document.insert(index + offset, slide)
+        if head is not None:  # the deck's name, for the index and the page title; not shown
+            head.clear()
+            if isinstance(title, nodes.title):
+                head += title
+            hidden = revealjs_vertical()  # the whole stack, not only its slide
+            hidden["data-visibility"] = "hidden"
+            head += [hidden, section_data({"data-visibility": "hidden"})]
+            self.document += head
+        if loose and slides:  # what closes the deck and shows nothing: with the last slide
+            slides[-1].extend(loose)
+        elif loose and head is not None:
+            head.extend(loose)
+        self.document.extend(slides)
 
 
 def setup(app: Sphinx) -> None:
