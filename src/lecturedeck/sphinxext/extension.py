@@ -166,6 +166,7 @@ def setup(app: Sphinx) -> dict[str, object]:
         assets,
         cells,
         deckindex,
+        evalrole,
         explorable,
         legacy,
         livecode,
@@ -202,4 +203,5 @@ def setup(app: Sphinx) -> dict[str, object]:
     livecode.setup(app)
     quiz.setup(app)
     explorable.setup(app)
+    evalrole.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
