@@ -37,6 +37,7 @@ Extension modules:
   through :mod:`~lecturedeck.sphinxext.cellrun`, in CPython and in Pyodide
 * :mod:`lecturedeck.sphinxext.quiz`       the ``quiz`` directive with computed answer keys
 * :mod:`lecturedeck.sphinxext.evalrole`   ``:eval:`` values, also as ``\eval{...}`` in math
+* :mod:`lecturedeck.sphinxext.claims`     the ``claim`` directive: a sentence checked by code
 * :mod:`lecturedeck.sphinxext.writer`     the deck translator: lazy images, highlighting
 * :mod:`lecturedeck.sphinxext.site`       the companion site's ``deck-links``,
   ``package-api`` and palette

@@ -165,6 +165,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     from lecturedeck.sphinxext import (
         assets,
         cells,
+        claims,
         deckindex,
         evalrole,
         explorable,
@@ -204,4 +205,5 @@ def setup(app: Sphinx) -> dict[str, object]:
     quiz.setup(app)
     explorable.setup(app)
     evalrole.setup(app)
+    claims.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
