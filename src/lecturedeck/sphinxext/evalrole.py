@@ -119,10 +119,21 @@ def source_line(source: str | None, start: int | None, text: str) -> int | None:
     except (OSError, UnicodeDecodeError):
         return start
     begin = max(1, start or 1)
-    for number in range(begin, min(len(lines), begin + 200) + 1):
+    # Forward from the block's start; then, in case it was counted too far, a few lines back.
+    forward = range(begin, min(len(lines), begin + 200) + 1)
+    for number in [*forward, *range(begin - 1, max(0, begin - 4), -1)]:
         if first in lines[number - 1]:
             return number
     return start
+
+
+def _block_start(parent: nodes.Node | None, line: int | None) -> int | None:
+    """Where a block inside ``parent`` starts: docutils numbers a table cell one line late."""
+    while parent is not None and not isinstance(parent, nodes.Structural):
+        if isinstance(parent, nodes.entry):
+            return line - 1 if line and line > 1 else line
+        parent = parent.parent
+    return line
 
 
 class EvalRole(SphinxRole):
@@ -137,7 +148,7 @@ class EvalRole(SphinxRole):
         try:
             value = format_field(self.env, self.text, where)
         except FieldError as exc:
-            found = source_line(source, start, self.rawtext)
+            found = source_line(source, _block_start(self.inliner.parent, start), self.rawtext)
             line = self.lineno + (found - start) if found and start else self.lineno
             message = self.inliner.reporter.error(f"eval: {exc}", line=line)
             problem = self.inliner.problematic(self.rawtext, self.rawtext, message)
@@ -200,6 +211,7 @@ def substitute_math(app: Sphinx, doctree: nodes.document) -> None:
         if not fields:
             continue
         source, start = get_source_line(node)
+        start = _block_start(node.parent, start)
         pieces, last = [], 0
         for begin, end, field in fields:
             pieces.append(tex[last:begin])
