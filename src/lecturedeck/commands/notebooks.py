@@ -52,6 +52,7 @@ import os
 import pickle
 import re
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,8 @@ class Cell:
 def claim_cell(node: claim) -> Cell:
     """A claim's check, asserted with the sentence as its message; it prints nothing."""
     check = node["source_code"]
-    check = f"({check})" if "\n" in check else check
+    if "\n" in check:  # written over several lines: kept so, inside parentheses
+        check = "(\n" + textwrap.indent(check, "    ") + "\n)"
     lines = [
         "# The claim above, checked when the deck was built: run this cell to check it again.",
         *node["imports"],
