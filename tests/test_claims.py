@@ -66,6 +66,8 @@ A claim and no notes
 
 .. claim:: Softmax ignores a shift.
    :check: softmax([1.0, 2.0]) == softmax([101.0, 102.0])
+
+Written on purpose: Python :num:`3.11`.
 """
 
 BAD = r"""
@@ -92,6 +94,8 @@ x     :eval:`[][1]`
    b = \eval{relu("x")}
 
 Inline :math:`c = \eval{nosuch}`.
+
+Unclosed :math:`d = \eval{f(1)`.
 
 .. claim:: False over elements.
    :check: all(step(x) == relu_back(x, 2.0) for x in (-1.0, 0.5, 2.0))
@@ -125,6 +129,7 @@ BAD_ERRORS = [
     ("x     :eval:", "eval: [][1] raised IndexError: list index out of range"),
     (r"b = \eval", "eval: relu(\"x\") raised TypeError: relu: x must be a number, got 'x'"),
     ("Inline :math:", "eval: nosuch raised NameError: name 'nosuch' is not defined"),
+    ("Unclosed :math:", r"eval: no } closes \eval{f(1)"),
     (
         ".. claim:: False over elements.",
         'claim "False over elements." is false: step(x) == relu_back(x, 2.0) is False for '
@@ -241,6 +246,7 @@ def test_math_fields_end_where_the_field_does_and_values_are_tex_text():
     start, end, _ = math_fields(tex)[0]
     assert tex[start:end] == r"\eval{ {1: 2}[1]}"
     assert tex_text("25%") == r"25\%" and tex_text("a_b {c}") == r"a\_b \{c\}"
+    assert math_fields(r"x = \eval{f(x)") == [(4, 14, None)]  # no "}" closes it: an error
 
 
 # -- A value in each place ------------------------------------------------------------------------
@@ -298,6 +304,7 @@ def test_a_claims_check_goes_into_its_slides_notes(good):
     # A check over several lines is shown on one.
     assert "Checked at build time: math.isclose(sigmoid(2.0), softmax([2.0, 0.0])[0])" in said
     # A slide without notes gets them, for its claim.
+    assert "Python 3.11." in slide(soup, "A claim and no notes").get_text()
     assert notes(slide(soup, "A claim and no notes")).strip() == (
         "Checked at build time: softmax([1.0, 2.0]) == softmax([101.0, 102.0])"
     )

@@ -168,33 +168,35 @@ def tex_text(value: str) -> str:
     return "".join(_TEX_SPECIAL.get(char, char) for char in " ".join(value.splitlines()))
 
 
-def math_fields(tex: str) -> list[tuple[int, int, str]]:
+def math_fields(tex: str) -> list[tuple[int, int, str | None]]:
     r"""``(start, end, field)`` of every ``\eval{field}`` in ``tex``.
 
     A field ends at the first ``}`` up to which it reads as one replacement field; when none
-    does, at the ``}`` that balances its braces (or the end), so that the error names it.
+    does, at the ``}`` that balances its braces, so that the error names it. ``field`` is
+    None when no ``}`` closes it (``end`` is then the end of ``tex``).
     """
-    found = []
+    found: list[tuple[int, int, str | None]] = []
     position = 0
     while match := _MATH_EVAL.search(tex, position):
         begin = match.end()
-        closes = [i for i, char in enumerate(tex) if char == "}" and i >= begin]
         end = None
-        for close in closes:
+        for close in (i for i, char in enumerate(tex) if char == "}" and i >= begin):
             try:
                 fstring(tex[begin:close])
             except FieldError:
                 continue
             end = close
             break
+        depth = 1
+        for i in range(begin, len(tex) if end is None else begin):
+            depth += {"{": 1, "}": -1}.get(tex[i], 0)
+            if depth == 0:
+                end = i
+                break
         if end is None:
-            depth, end = 1, len(tex)
-            for i in range(begin, len(tex)):
-                depth += {"{": 1, "}": -1}.get(tex[i], 0)
-                if depth == 0:
-                    end = i
-                    break
-        found.append((match.start(), min(end + 1, len(tex)), tex[begin:end]))
+            found.append((match.start(), len(tex), None))
+            break
+        found.append((match.start(), end + 1, tex[begin:end]))
         position = end + 1
     return found
 
@@ -217,8 +219,10 @@ def substitute_math(app: Sphinx, doctree: nodes.document) -> None:
             pieces.append(tex[last:begin])
             last = end
 
-            where = functools.partial(_location, source, start, field)
+            where = functools.partial(_location, source, start, tex[begin:end])
             try:
+                if field is None:
+                    raise FieldError(f"no }} closes {tex[begin:end].strip()}")
                 pieces.append(tex_text(format_field(app.env, field, where)))
             except FieldError as exc:
                 line = source_line(source, start, tex[begin:end])
