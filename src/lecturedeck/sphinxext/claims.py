@@ -74,7 +74,7 @@ class _Explainer:
         self.source, self.run = source, run
 
     def text(self, node: ast.expr) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        return " ".join((ast.get_source_segment(self.source, node) or ast.unparse(node)).split())
 
     def parts(self, node: ast.expr) -> list[ast.expr]:
         """The sub-expressions whose values say why ``node`` is false."""
@@ -102,8 +102,11 @@ class _Explainer:
             return node.args[0]
         return None
 
-    def values(self, parts: list[ast.expr]) -> str:
-        return "(" + "".join(f"repr({ast.unparse(p)}), " for p in parts) + ")"
+    @staticmethod
+    def values(parts: list[ast.expr | str]) -> str:
+        """An expression for the reprs of ``parts``, each cut to what a message can show."""
+        texts = [p if isinstance(p, str) else ast.unparse(p) for p in parts]
+        return "(" + "".join(f"repr({t})[:{SHOWN + 1}], " for t in texts) + ")"
 
     def shown(self, parts: list[ast.expr], reprs: tuple) -> str:
         return ", ".join(f"{self.text(p)} = {_short(v)}" for p, v in zip(parts, reprs, strict=True))
@@ -137,8 +140,8 @@ class _Explainer:
         element = comprehension.elt
         parts = self.parts(element)
         loops = " ".join(ast.unparse(g) for g in comprehension.generators)
-        bound = "(" + "".join(f"repr({n}), " for n in names) + ")"
-        failing = f"({bound}, {self.values(parts)}) {loops} if not ({ast.unparse(element)})"
+        failing = f"({self.values(names)}, {self.values(parts)}) {loops}"
+        failing += f" if not ({ast.unparse(element)})"
         probe = f"next(({failing}), None)"
         found = self.run(probe)
         if not (isinstance(found, tuple) and len(found) == 2):
