@@ -23,6 +23,8 @@ SNIPPETS = [
     "* item\n* item **bold**\n\n  * nested\n",
     ".. note::\n\n   A note.\n",
     "`a link <https://example.org>`_ and a ref :ref:`somewhere`.\n",
+    "A share :eval:`softmax([2.0, 1.0])[0]:.2f`, and :math:`\\sigma(0) = \\eval{sigmoid(0.0)}`.\n",
+    ".. claim:: Sigmoid of zero is a half.\n   :check: sigmoid(0.0) == 0.5\n",
 ]
 BAD_PATHS = [
     "../../etc/passwd",
@@ -59,7 +61,9 @@ def deck(rng: random.Random, n: int) -> tuple[bytes, str]:
         text += f"\n.. live-code::\n   :rows: {rng.choice(BAD_VALUES)}\n\n   1 + 1\n"
         text += f"\n.. revealjs-section::\n   :data-background-image: {rng.choice(BAD_PATHS)}\n"
     elif how == "directive":
-        name = rng.choice(["no-such", "image", "math", "quiz", "live-code", "raw", "include"])
+        name = rng.choice(
+            ["no-such", "image", "math", "quiz", "live-code", "raw", "include", "claim"]
+        )
         text += f"\n.. {name}:: {rng.choice(BAD_VALUES)}\n   :{rng.choice(BAD_VALUES)}: x\n\n"
     elif how == "indent":
         lines = text.splitlines(keepends=True)

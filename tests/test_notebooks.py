@@ -89,6 +89,11 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code" and c.get("id") != "setup"]
 
 
+def is_claim(cell: nbformat.NotebookNode) -> bool:
+    """A cell that checks a claim (it prints nothing)."""
+    return "claim" in cell.get("metadata", {}).get("tags", [])
+
+
 # -- The RST, read independently of the build --------------------------------------------------
 EXPLORABLE = "explorable: "
 
@@ -178,7 +183,7 @@ def test_cells_in_slide_order_under_their_titles_without_notes(course_notebooks,
     for cell in nb.cells[2:]:
         if cell.cell_type == "markdown" and re.match(r"#{1,2} ", cell.source):
             current = plain(re.match(r"#{1,2} (.+)", cell.source)[1])
-        elif cell.cell_type == "code":
+        elif cell.cell_type == "code" and not is_claim(cell):
             figure = re.search(r"^figure = (\w+)\(", cell.source, re.M)
             found.append((current, EXPLORABLE + figure[1] if figure else cell.source))
     assert len(expected) == 10 and found == expected  # 7 live cells, 3 explorable figures
@@ -189,9 +194,13 @@ def test_cells_in_slide_order_under_their_titles_without_notes(course_notebooks,
         for pre in deck.select(".live-cell pre.live-output")
         if not pre.find_parent(class_="explorable")
     ]
-    live = [c for c in code_cells(nb) if not c.source.startswith("from lecture_code.explore")]
+    live = [
+        c
+        for c in code_cells(nb)
+        if not c.source.startswith("from lecture_code.explore") and not is_claim(c)
+    ]
     assert [stored_output(c).rstrip() for c in live] == shown
-    assert all(stored_output(c) for c in code_cells(nb))
+    assert all(stored_output(c) for c in code_cells(nb) if not is_claim(c))
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     # Math as the author wrote it, code shown from source, figures embedded, notes left out.
     assert r"$\max(a, b)$" in markdown
@@ -209,11 +218,35 @@ def test_cells_in_slide_order_under_their_titles_without_notes(course_notebooks,
     assert "revealjs" not in markdown
 
 
+def test_each_claim_is_its_sentence_then_a_cell_asserting_its_check(course_notebooks):
+    root, _ = course_notebooks
+    source = (root / "slides" / f"{DECK}.rst").read_text()
+    # Each claim of the RST: its sentence and its check, which may go on over several lines.
+    claims = re.findall(r"^\.\. claim:: (.+)\n   :check: (.+(?:\n {11}\S.*)*)", source, re.M)
+    nb = nbformat.read(root / "_build" / "notebooks" / f"{DECK}.ipynb", as_version=4)
+    cells = [(i, c) for i, c in enumerate(nb.cells) if is_claim(c)]
+    assert len(claims) >= 3 and len(cells) == len(claims)
+    for (sentence, check), (i, cell) in zip(claims, cells, strict=True):
+        assert cell.cell_type == "code" and cell.outputs == []
+        assert " ".join(check.split()) in " ".join(cell.source.split())
+        assert any(line.startswith("assert ") for line in cell.source.splitlines())
+        assert "from lecture_code import " in cell.source
+        above = nb.cells[i - 1]
+        assert above.cell_type == "markdown" and "checked by the code cell below" in above.source
+        if ":math:" not in sentence:
+            assert plain(above.source.splitlines()[-1]).startswith(sentence)
+    # Computed values are text: the build's value, not the role.
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert ":eval:" not in markdown and "\\eval" not in markdown
+    assert "is 0.659, as for" in plain(markdown)
+    assert "\\sigma(0) = 0.5" in markdown
+
+
 def test_every_notebook_runs_top_to_bottom_and_prints_what_the_build_printed(
     course_notebooks, kernel
 ):
     _, paths = course_notebooks
-    ran = 0
+    ran = claims = 0
     for path in paths:
         stored = nbformat.read(path, as_version=4)
         done = execute(path, kernel)
@@ -223,7 +256,8 @@ def test_every_notebook_runs_top_to_bottom_and_prints_what_the_build_printed(
             assert not [o for o in after.outputs if o["output_type"] == "error"]
             assert printed(after) == stored_output(before), before.source
             ran += 1
-    assert ran >= 7
+            claims += is_claim(before)
+    assert ran >= 7 and claims >= 3  # every claim's check passed in the kernel too
 
 
 def test_the_seed_keeps_its_colab_link_as_written_and_runs_without_src(project, kernel):

@@ -1,4 +1,4 @@
-"""lecturedeck: the Sphinx extension and the commands that turn RST lectures into decks.
+r"""lecturedeck: the Sphinx extension and the commands that turn RST lectures into decks.
 
 The package is split by when its code runs::
 
@@ -10,7 +10,8 @@ The package is split by when its code runs::
                          v
                        lecturedeck.sphinxext  everything Sphinx loads: strictness, legacy
                          │                    aliases, assets, math, deck index, live code,
-                         │                    quiz, the deck writer, the site's directives
+                         │                    quiz, values and claims, the deck writer, the
+                         │                    site's directives
                          v
                        lecturedeck.project    paths, deck size, the deck list, the Sphinx
                        lecturedeck.deps       command line, file helpers; which lecture
@@ -35,6 +36,8 @@ Extension modules:
 * :mod:`lecturedeck.sphinxext.livecode`   ``lecture-source`` and ``live-code``; cells run
   through :mod:`~lecturedeck.sphinxext.cellrun`, in CPython and in Pyodide
 * :mod:`lecturedeck.sphinxext.quiz`       the ``quiz`` directive with computed answer keys
+* :mod:`lecturedeck.sphinxext.evalrole`   ``:eval:`` values, also as ``\eval{...}`` in math
+* :mod:`lecturedeck.sphinxext.claims`     the ``claim`` directive: a sentence checked by code
 * :mod:`lecturedeck.sphinxext.writer`     the deck translator: lazy images, highlighting
 * :mod:`lecturedeck.sphinxext.site`       the companion site's ``deck-links``,
   ``package-api`` and palette

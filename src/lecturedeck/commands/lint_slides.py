@@ -12,6 +12,14 @@ Flags:
   body is the word "Quiz". Text in code, math and raw blocks, and in RST comments, is not
   checked (a ``# TODO`` in code shown to students may be the exercise); speaker notes are.
 
+It warns, without failing, about a decimal number typed in the text or speaker notes of a deck
+that uses the lecture code (a ``live-code``, ``quiz``, ``lecture-source``, ``explorable`` or
+``claim``, or an ``:eval:``): a number the code computes goes stale when the code changes, so
+it should be ``:eval:`` of that code. A number typed on purpose (a version, a room) is marked
+``:num:`3.11```, which shows it as written and silences the warning. Numbers in titles ("Module
+4.4"), code, math, ``:eval:`` itself, quizzes (their options are checked against the key) and
+explorable controls are not looked at.
+
 The sources are parsed with plain docutils, no Sphinx. Directives and roles docutils does not
 know (Sphinx's, sphinx-revealjs', ours) get lenient stand-ins: any arguments and options are
 accepted, and the content is parsed as RST, except for code-like directives, whose content is
@@ -78,6 +86,14 @@ SETTING_DIRECTIVES = {
 }
 # Options of the setting directives that put something on screen after all.
 VISIBLE_SETTINGS = re.compile(r"^data-background-(image|video|iframe)$")
+# A deck that uses any of these runs the lecture code: its numbers should come from it.
+CODE_DIRECTIVES = {"live-code", "quiz", "lecture-source", "explorable", "claim"}
+CODE_ROLES = {"eval"}
+# Where a typed number is fine: checked by the build, or not prose.
+NUMBER_EXEMPT_DIRECTIVES = {"quiz", "explorable"}
+NUMBER_EXEMPT_ROLES = {"eval", "num"}
+# A decimal number: 0.62, 12.5 (not 3.2.1, a version, nor part of a word such as B2.17).
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?:[eE][-+]?\d+)?(?![\w]|\.\d)")
 # Nodes whose text is not prose on a slide.
 NOT_PROSE = (
     nodes.literal_block,
@@ -93,14 +109,16 @@ NOT_PROSE = (
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem at one line of one source file."""
+    """One problem at one line of one source file; a warning does not fail the check."""
 
     path: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
 
 
 class _AnyOptions(dict):
@@ -142,7 +160,7 @@ class _StandIn(Directive):
 
 
 def _standin_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-    return [nodes.inline(rawtext, text)], []
+    return [nodes.inline(rawtext, text, classes=[f"lint-role-{name.lower()}"])], []
 
 
 @contextmanager
@@ -205,15 +223,76 @@ def _is_body(node: nodes.Node) -> bool:
     return node.get("lint_role", "content") == "content"
 
 
-def _prose(node: nodes.Node) -> str:
-    """The text of a paragraph-like node, with code and math left out."""
+def _prose(node: nodes.Node, skip_roles: frozenset[str] = frozenset()) -> str:
+    """The text of a paragraph-like node, with code, math and the ``skip_roles`` left out.
+
+    What is left out is replaced by spaces, so that the text keeps its line breaks, and
+    nothing left out joins what surrounds it into one word.
+    """
     parts = []
     for child in node.children:
         if isinstance(child, nodes.Text):
             parts.append(child.astext())
-        elif not isinstance(child, NOT_PROSE):
-            parts.append(_prose(child))
+        elif isinstance(child, NOT_PROSE) or _role(child) in skip_roles:
+            parts.append(re.sub(r"[^\n]", " ", child.astext()) or " ")
+        else:
+            parts.append(_prose(child, skip_roles))
     return "".join(parts)
+
+
+def _role(node: nodes.Node) -> str | None:
+    """The role a stand-in inline node was written with (``eval`` for ``:eval:``)."""
+    for name in node.get("classes", []) if isinstance(node, nodes.Element) else []:
+        if name.startswith("lint-role-"):
+            return name.removeprefix("lint-role-")
+    return None
+
+
+def _directive(node: nodes.Node) -> str | None:
+    """The directive a stand-in container was written with."""
+    for name in node.get("classes", []) if isinstance(node, nodes.Element) else []:
+        if name.startswith("lint-"):
+            return name.removeprefix("lint-")
+    return None
+
+
+def uses_lecture_code(tree: nodes.document) -> bool:
+    """Whether a deck runs the lecture code (a cell, a quiz, a claim, an ``:eval:`` ...)."""
+    return any(
+        _directive(n) in CODE_DIRECTIVES or _role(n) in CODE_ROLES
+        for n in tree.findall(nodes.Element)
+    )
+
+
+def _number_exempt(node: nodes.Node) -> bool:
+    """Whether numbers in ``node`` are fine as typed: a title, a quiz, controls, code."""
+    while node is not None:
+        if isinstance(node, (nodes.title, nodes.subtitle, *NOT_PROSE)):
+            return True
+        if _directive(node) in NUMBER_EXEMPT_DIRECTIVES:
+            return True
+        node = node.parent
+    return False
+
+
+def typed_numbers(tree: nodes.document, label: str) -> list[Finding]:
+    """A warning for each decimal number typed in the prose or notes of a deck using code."""
+    if not uses_lecture_code(tree):
+        return []
+    found = []
+    for element in tree.findall(nodes.TextElement):
+        if isinstance(element, nodes.Inline) or _number_exempt(element):
+            continue
+        text = _prose(element, frozenset(NUMBER_EXEMPT_ROLES))
+        for match in DECIMAL.finditer(text):
+            line = _line(element) + text.count("\n", 0, match.start())
+            number = match.group()
+            message = (
+                f"{number} is typed by hand in a deck that runs the lecture code: compute it "
+                f"with :eval:`...`, or mark it :num:`{number}` if no code computes it"
+            )
+            found.append(Finding(label, line, message, warning=True))
+    return found
 
 
 def _in_code(node: nodes.Node) -> bool:
@@ -250,6 +329,7 @@ def check_tree(tree: nodes.document, label: str) -> list[Finding]:
             for match in pattern.finditer(text):
                 line = _line(element) + text.count("\n", 0, match.start())
                 found.append(Finding(label, line, f"placeholder text {name}"))
+    found += typed_numbers(tree, label)
     return sorted(set(found))
 
 
@@ -288,10 +368,13 @@ def main(argv: list[str] | None = None) -> int:
     findings = [f for path in files for f in lint_file(path)]
     for finding in findings:
         print(finding)
-    if findings:
-        print(f"lint-slides: {len(findings)} finding(s) in {len(files)} file(s)", file=sys.stderr)
+    warnings = sum(f.warning for f in findings)
+    errors = len(findings) - warnings
+    also = f", {warnings} warning(s)" if warnings else ""
+    if errors:
+        print(f"lint-slides: {errors} finding(s) in {len(files)} file(s){also}", file=sys.stderr)
         return 1
-    print(f"lint-slides: {len(files)} file(s), no findings")
+    print(f"lint-slides: {len(files)} file(s), no findings{also}")
     return 0
 
 

@@ -18,8 +18,12 @@ as ``$...$`` with the author's LaTeX, display math as ``$$...$$`` translated as 
 ``aligned``, which Jupyter's MathJax reads too); literal blocks and ``lecture-source`` as
 fenced code; links as markdown links, the URL exactly as written; images embedded as cell
 attachments with their alt text, so the notebook shows its figures wherever it is opened; a
-quiz as its question, its options and the answer folded under "Answer". Speaker notes
-(``revealjs-notes``, and comments when they are notes) are not student material: left out.
+quiz as its question, its options and the answer folded under "Answer"; an ``:eval:`` value
+as the text the build computed (in math too). Speaker notes (``revealjs-notes``, and comments
+when they are notes) are not student material: left out.
+
+**Claims.** A ``claim`` is its sentence, then a code cell that imports what its check uses and
+asserts it (tagged ``claim``, with no output): running the notebook checks it again.
 
 **Outputs.** A cell's output is one ``stdout`` stream holding what the build printed: its
 prints, then the ``repr`` of a last expression (:mod:`lecturedeck.sphinxext.cellrun`).
@@ -48,6 +52,7 @@ import os
 import pickle
 import re
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +71,7 @@ from lecturedeck.project import (
 )
 
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
+from lecturedeck.sphinxext.claims import claim
 from lecturedeck.sphinxext.explorable import explorable
 from lecturedeck.sphinxext.livecode import lecture_source, live_cell
 from lecturedeck.sphinxext.mathrender import to_katex
@@ -74,8 +80,8 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 INTRO = """\
 *The notebook of the lecture deck **{title}** (`{source}`), written by `make notebooks` from the \
-deck's build: each slide's title and text, and the deck's code cells with what they printed \
-when the deck was built.*
+deck's build: each slide's title and text, the deck's code cells with what they printed \
+when the deck was built, and a cell that checks each of its claims.*
 
 The code cells import `{package}`, the course's own code, which lives in the `src/` folder of \
 the course project. Either:
@@ -119,7 +125,9 @@ SKIPPED = (
 # Markdown's special characters, escaped in plain text.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>$|~&])")
 # What would start a heading, quote, list or rule at the start of a line.
-_LINE_START = re.compile(r"^(#|>|[-+=]|\d+[.)])")
+# An ordered list starts with digits and "." or ")" before a space; markdown escapes only
+# punctuation, so the escape goes before the "." ("2\\. x"; "2.0" needs none).
+_LINE_START = re.compile(r"^(#|>|[-+=])|^(\d{1,9})([.)])(?=\s|$)")
 
 
 class NotebookError(Exception):
@@ -148,7 +156,7 @@ def escape(text: str) -> str:
 
 def _guard_start(text: str) -> str:
     """Escape a paragraph's first character if markdown would read it as block syntax."""
-    return _LINE_START.sub(r"\\\1", text, count=1)
+    return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text, count=1)
 
 
 def _fence(code: str, char: str = "`", least: int = 3) -> str:
@@ -183,6 +191,20 @@ class Cell:
 
     source: str
     output: str
+    tags: tuple[str, ...] = ()
+
+
+def claim_cell(node: claim) -> Cell:
+    """A claim's check, asserted with the sentence as its message; it prints nothing."""
+    check = node["source_code"]
+    if "\n" in check:  # written over several lines: kept so, inside parentheses
+        check = "(\n" + textwrap.indent(check, "    ") + "\n)"
+    lines = [
+        "# The claim above, checked when the deck was built: run this cell to check it again.",
+        *node["imports"],
+        f"assert {check}, {' '.join(node.astext().split())!r}",
+    ]
+    return Cell("\n".join(lines), "", ("claim",))
 
 
 def explorable_cell(node: explorable) -> Cell:
@@ -281,6 +303,8 @@ class Markdown:
             return _guard_start(escape(node.astext()).strip())
         if isinstance(node, live_cell | explorable):
             return "*(the code cell below)*"
+        if isinstance(node, claim):
+            return _guard_start(f"{self.inlines(node)} *(checked by the code cell below)*")
         if isinstance(node, nodes.paragraph):
             return _guard_start(self.inlines(node))
         if isinstance(node, nodes.section):
@@ -401,10 +425,15 @@ class Markdown:
 
 
 # -- One deck -------------------------------------------------------------------------------------
+CODE_NODES = (live_cell, explorable, claim)  # what becomes a code cell
+
+
 # Containers that only group what a slide shows: a live cell inside one stays in slide order.
 def _cell(node: nodes.Element) -> Cell:
     if isinstance(node, explorable):
         return explorable_cell(node)
+    if isinstance(node, claim):
+        return claim_cell(node)
     return Cell(node["source"], node["output"])
 
 
@@ -418,11 +447,14 @@ def _items(md: Markdown, children: list[nodes.Node]) -> list[str | Cell]:
     """The markdown pieces and code cells of a run of body elements, in order."""
     items: list[str | Cell] = []
     for child in children:
-        if isinstance(child, live_cell | explorable):
+        if isinstance(child, claim):  # its sentence, then its check
+            items += [md.block(child), _cell(child)]
+            continue
+        if isinstance(child, CODE_NODES):
             items.append(_cell(child))
             continue
         cells = (
-            [n for n in child.findall() if isinstance(n, live_cell | explorable)]
+            [n for n in child.findall() if isinstance(n, CODE_NODES)]
             if isinstance(child, nodes.Element)
             else []
         )
@@ -509,9 +541,10 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
                     if item.output
                     else []
                 )
-                cells.append(
-                    nbf.new_code_cell(item.source, id=f"cell-{len(cells)}", outputs=outputs)
-                )
+                cell = nbf.new_code_cell(item.source, id=f"cell-{len(cells)}", outputs=outputs)
+                if item.tags:
+                    cell.metadata["tags"] = list(item.tags)
+                cells.append(cell)
             else:
                 pending.append(item)
         flush()

@@ -165,7 +165,9 @@ def setup(app: Sphinx) -> dict[str, object]:
     from lecturedeck.sphinxext import (
         assets,
         cells,
+        claims,
         deckindex,
+        evalrole,
         explorable,
         legacy,
         livecode,
@@ -202,4 +204,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     livecode.setup(app)
     quiz.setup(app)
     explorable.setup(app)
+    evalrole.setup(app)
+    claims.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -286,8 +286,8 @@ def render_math(app: Sphinx, doctree: nodes.document) -> None:
             elif error:
                 rows, error = locate_error(error, original, tex)
                 source, line = get_source_line(node)
-                if source and line and display:
-                    line = content_line(source, line, original)
+                if source and line and display:  # found by the formula as written
+                    line = content_line(source, line, node.get("lecturedeck_authored", original))
                 where = f"{source}:{line + rows}" if source and line else node
                 logger.warning("math: %s", error, location=where, type="math", subtype="katex")
             if html is None:

@@ -24,8 +24,6 @@ fragment reveals the answer.
 from __future__ import annotations
 
 import ast
-import importlib
-import importlib.util
 import math
 import re
 
@@ -33,7 +31,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
+from lecturedeck.sphinxext.cells import evaluate
 
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -99,20 +97,11 @@ class Quiz(SphinxDirective):
 
     def _evaluate(self, expression: str) -> object:
         """The key's value, computed in the deck's worker process (as the deck's cells are)."""
-        package = self.config.lecturedeck_package
-        module = importlib.import_module(package)
-        public = set(getattr(module, "__all__", None) or dir(module))
-        try:
-            tree = ast.parse(expression, mode="eval")
-        except SyntaxError as exc:
-            raise QuizKeyError(f"SyntaxError: {exc.msg}") from None
-        used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public)
-        if used:  # the names the key takes from the package, as if imported from it
-            note_package_deps(self, ast.parse(f"from {package} import {', '.join(used)}"))
-        timeout = self.config.lecturedeck_cell_timeout
-        outcome = run_in_worker(
-            self, "quiz key", lambda worker: worker.evaluate(expression, package, timeout)
-        )
+
+        def where() -> str:
+            return "{}:{}".format(*self.get_source_info())
+
+        outcome = evaluate(self.env, expression, "quiz key", where)
         if not outcome.ok:
             raise QuizKeyError(outcome.error)
         return outcome.value
