@@ -20,7 +20,8 @@ fenced code; links as markdown links, the URL exactly as written; images embedde
 attachments with their alt text, so the notebook shows its figures wherever it is opened; a
 quiz as its question, its options and the answer folded under "Answer"; an ``:eval:`` value
 as the text the build computed (in math too). Speaker notes (``revealjs-notes``, and comments
-when they are notes) are not student material: left out.
+when they are notes) are not student material: left out. So is what an older toolchain showed
+on slides only (hieroglyph's ``ifslides``); what it kept for the handout (``ifnotslides``) is in.
 
 **Claims.** A ``claim`` is its sentence, then a code cell that imports what its check uses and
 asserts it (tagged ``claim``, with no output): running the notebook checks it again.
@@ -73,6 +74,7 @@ from lecturedeck.project import (
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
 from lecturedeck.sphinxext.claims import claim
 from lecturedeck.sphinxext.explorable import explorable
+from lecturedeck.sphinxext.legacy.slides import slides_only, subheading
 from lecturedeck.sphinxext.livecode import lecture_source, live_cell
 from lecturedeck.sphinxext.mathrender import to_katex
 
@@ -299,6 +301,8 @@ class Markdown:
         """The markdown of one body element (no trailing newline; '' for nothing)."""
         if isinstance(node, SKIPPED) or _is_notes(node) or _is_slide_markup(node):
             return ""
+        if isinstance(node, slides_only):  # an older toolchain's slides-only content
+            return ""
         if isinstance(node, nodes.Text):
             return _guard_start(escape(node.astext()).strip())
         if isinstance(node, live_cell | explorable):
@@ -312,7 +316,7 @@ class Markdown:
             heading = "### " + self.inlines(title) if title else ""
             rest = [c for c in node.children if not isinstance(c, nodes.title)]
             return "\n\n".join(p for p in (heading, self.blocks(rest)) if p)
-        if isinstance(node, nodes.title | nodes.rubric):
+        if isinstance(node, nodes.title | nodes.rubric | subheading):
             return f"**{self.inlines(node)}**"
         if isinstance(node, nodes.bullet_list | nodes.enumerated_list):
             return self.listing(node)
@@ -483,7 +487,8 @@ def slides_of(doctree: nodes.document, srcdir: Path) -> list[Slide]:
     def visit(container: nodes.Element, level: int) -> None:
         md = Markdown(srcdir)
         title = container.next_node(nodes.title) if level else None
-        heading = [f"{'#' * level} {md.inlines(title)}"] if title is not None else []
+        text = md.inlines(title) if title is not None else ""
+        heading = [f"{'#' * level} {text}"] if text.strip() else []
         body = [
             c
             for c in container.children
