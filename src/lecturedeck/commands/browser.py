@@ -193,9 +193,11 @@ DECK_SKIP = {"genindex.html", "search.html"}
 
 
 def deck_files(folder: Path, names: list[str] | None = None, *, lectures_only: bool = False):
-    """The built decks in ``folder`` (``names`` picks some; ``.html`` optional), sorted.
+    """The built decks in ``folder`` and in its course folders, sorted by path.
 
-    ``lectures_only`` leaves out ``index.html``, the course index.
+    ``names`` picks some (``week1/intro``; ``.html`` optional).
+    ``lectures_only`` leaves out ``index.html``, the course index (a ported course's own
+    front page, ``<course>/index.html``, is one of its decks).
     """
     if names:
         paths = [folder / (n if n.endswith(".html") else f"{n}.html") for n in names]
@@ -203,10 +205,20 @@ def deck_files(folder: Path, names: list[str] | None = None, *, lectures_only: b
         if missing:
             raise FileNotFoundError(f"no such deck: {', '.join(missing)}; run `make slides`")
         return paths
-    paths = sorted(p for p in folder.glob("*.html") if p.name not in DECK_SKIP)
+    paths = sorted(
+        p
+        for p in folder.rglob("*.html")
+        if p.relative_to(folder).as_posix() not in DECK_SKIP
+        and not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parts)
+    )
     if lectures_only:
-        paths = [p for p in paths if p.name != "index.html"]
+        paths = [p for p in paths if p.relative_to(folder).as_posix() != "index.html"]
     return paths
+
+
+def deck_name(folder: Path, path: Path) -> str:
+    """A built deck's name: its page's path in ``folder``, without ``.html`` (``week1/intro``)."""
+    return path.relative_to(folder).with_suffix("").as_posix()
 
 
 def open_deck(page: object, url: str) -> dict:

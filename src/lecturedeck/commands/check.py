@@ -361,7 +361,7 @@ def run(
     total, findings = 0, []
     with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
-            count, found = check_deck(chromium, base, path.name, axe)
+            count, found = check_deck(chromium, base, path.relative_to(out).as_posix(), axe)
             total += count
             findings += found
     return total, findings

@@ -95,8 +95,9 @@ def run(
     with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             t0 = time.perf_counter()
-            shots = shoot(chromium, f"{base}/{path.name}")
-            target = contact_dir / f"{path.stem}.png"
+            name = browser.deck_name(out, path)
+            shots = shoot(chromium, f"{base}/{name}.html")
+            target = contact_dir / f"{name}.png"
             with replacing(target) as part:
                 tile(shots).save(part, format="PNG")
             took = time.perf_counter() - t0

@@ -108,27 +108,30 @@ def blank_pages(path: Path) -> list[int]:
     ]
 
 
-def export(browser_: object, base: str, deck: Path, target: Path, *, notes: bool) -> int:
-    """Print one served deck to ``target``; return its page count.
+def export(browser_: object, base: str, deck: str | Path, target: Path, *, notes: bool) -> int:
+    """Print a served deck to ``target``; return its page count.
+
+    ``deck`` is the deck's name (``week1/intro``), or its page at the top of the served folder.
 
     Raises :class:`PdfError`, leaving any earlier ``target`` as it was, when the printed PDF
     does not have one page per slide (and notes page), or has a blank page.
     """
     from pypdf import PdfReader
 
+    name = deck if isinstance(deck, str) else deck.with_suffix("").name
     context = browser_.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(PDF_READY_INIT)
     try:
         query = PRINT_QUERY + (NOTES_QUERY if notes else "")
-        page.goto(f"{base}/{deck.name}?{query}", wait_until="load")
+        page.goto(f"{base}/{name}.html?{query}", wait_until="load")
         page.add_style_tag(content=PRINT_CSS)
         try:
             page.wait_for_function(
                 "() => window.__lecturedeckPdfReady === true", timeout=READY_TIMEOUT_MS
             )
         except Exception:  # noqa: BLE001 - Playwright's TimeoutError
-            raise PdfError(f"{deck.name}: reveal.js never finished its print layout") from None
+            raise PdfError(f"{name}.html: reveal.js never finished its print layout") from None
         expected = page.evaluate(SETTLE_JS, notes)
         with replacing(target) as part:
             page.pdf(path=str(part), prefer_css_page_size=True, print_background=True)
@@ -169,12 +172,13 @@ def run(
     with browser.deck_session(out, chromium) as (base, chromium):
         for path in paths:
             t0 = time.perf_counter()
-            target = pdf_dir / f"{path.stem}{'-notes' if notes else ''}.pdf"
+            name = browser.deck_name(out, path)
+            target = pdf_dir / f"{name}{'-notes' if notes else ''}.pdf"
             try:
-                pages = export(chromium, base, path, target, notes=notes)
+                pages = export(chromium, base, name, target, notes=notes)
             except PdfError as exc:
                 print(f"pdf: {exc}", file=sys.stderr)
-                failed.append(path.stem)
+                failed.append(name)
                 continue
             took = time.perf_counter() - t0
             print(f"pdf: {target} {pages} page(s) in {took:.1f} s")

@@ -6,7 +6,8 @@
 * Code blocks are highlighted at build time with Pygments, as in the HTML site,
   instead of shipping highlight.js (940 kB) to colour them in the browser.
 * A section's classes (``.. rst-class:: segue`` before its title, a toolchain's slide
-  classes) are the slide's classes, as hieroglyph and sphinxjp.themes.revealjs wrote them.
+  classes) are the slide's classes, and an id a toolchain gave the slide explicitly
+  (sphinxjp's ``:id:``) is its id, as hieroglyph and sphinxjp.themes.revealjs wrote them.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ class DeckTranslator(RevealjsSlideTranslator):
         start = len(self.body)
         super().visit_section(node)
         classes = " ".join(self.attval(c) for c in node.get("classes", []) if c)
-        if classes and len(self.body) > start and self.body[-1].startswith("<section"):
-            self.body[-1] = self.body[-1].replace("<section", f'<section class="{classes}"', 1)
+        slide_id = node.get("lecturedeck_slide_id")  # a toolchain's explicit slide id
+        tag = "<section"
+        if classes:
+            tag += f' class="{classes}"'
+        if slide_id and "id=" not in self.body[-1]:
+            tag += f' id="{self.attval(slide_id)}"'
+        if len(self.body) > start and self.body[-1].startswith("<section"):
+            self.body[-1] = self.body[-1].replace("<section", tag, 1)
 
     def visit_image(self, node: nodes.image) -> None:  # noqa: D102
         start = len(self.body)

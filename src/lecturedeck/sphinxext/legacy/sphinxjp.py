@@ -107,6 +107,7 @@ class RevealjsSlide(LocatedDirective):
         node = self.locate(sphinxjp_slide(classes=self.options.get("class", [])))
         if "id" in self.options:
             node["ids"] = [nodes.make_id(self.options["id"]) or self.options["id"]]
+            node["explicit_id"] = node["ids"][0]
         words = " ".join(self.arguments)
         title = nodes.title(words, "", *_raw_inline(words))
         title.source, title.line = node.source, node.line
@@ -206,6 +207,8 @@ class RvNote(LocatedDirective):
 def _section(slide: sphinxjp_slide, document: nodes.document) -> nodes.section:
     """The slide a ``revealjs`` directive makes, and the slides below it (nested ones)."""
     section = nodes.section("", classes=slide["classes"], ids=slide["ids"])
+    if slide.get("explicit_id"):
+        section["lecturedeck_slide_id"] = slide["explicit_id"]
     section.source, section.line = slide.source, slide.line
     below = []
     for child in list(slide.children):
