@@ -4,7 +4,7 @@ The package is split by when its code runs::
 
     Makefile verbs ──> lecturedeck.commands   one module per verb: slides, figs, html,
                          │                    preview, present, check, pdf, contact,
-                         │                    notebooks, lint_slides, bench, clean
+                         │                    notebooks, lint_slides, port, bench, clean
                          │                    (+ browser, figworker)
                          │ runs Sphinx, which loads
                          v
@@ -15,7 +15,9 @@ The package is split by when its code runs::
                          v
                        lecturedeck.project    paths, deck size, the deck list, the Sphinx
                        lecturedeck.deps       command line, file helpers; which lecture
-                                              modules a piece of code uses
+                         │                    modules a piece of code uses
+                         v
+                       lecturedeck.courseconf a ported course's own conf.py, read, never run
 
     lecture_code       the lecture's own code: pure Python, imports nothing from lecturedeck
     scripts/plot_*.py  figure scripts: import lecture_code and figstyle, never lecturedeck
@@ -28,7 +30,9 @@ Extension modules:
 
 * :mod:`lecturedeck.sphinxext.extension`  ``setup()``: registers every build-time part
 * :mod:`lecturedeck.sphinxext.strict`     what fails a build and what warns
-* :mod:`lecturedeck.sphinxext.legacy`     snake_case directive aliases, revealjs section lines
+* :mod:`lecturedeck.sphinxext.legacy`     the older toolchains, one module each: hieroglyph,
+  sphinxjp.themes.revealjs, sphinxcontrib-revealjs, sphinx-revealjs 1 to 3 (and the table of
+  well-known third-party extensions)
 * :mod:`lecturedeck.sphinxext.assets`     images and included files: found, confined, checked
 * :mod:`lecturedeck.sphinxext.mathrender` KaTeX prerendering, math errors as build errors
 * :mod:`lecturedeck.sphinxext.deckindex`  the course index that lists every deck

@@ -18,6 +18,7 @@ A new toolchain is one more module here, named in :data:`TOOLCHAINS`.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,71 @@ def _course_excludes(app: Sphinx, config: Config) -> None:
     config.exclude_patterns = [*config.exclude_patterns, *patterns]
 
 
+def course_stylesheets(conf: courseconf.CourseConf) -> list[str]:
+    """The stylesheets a course's own conf.py gave its slides, as ``_static/`` paths.
+
+    hieroglyph's ``slide_theme_options['custom_css']``, sphinx-revealjs's
+    ``revealjs_css_files``, sphinxjp's ``html_theme_options['customcss']`` (return42's fork)
+    and ``html_css_files`` (the html builder was sphinxjp's slide builder). Only files the
+    course has count: the others named reveal.js's own files or a site on the network.
+    """
+    names: list[str] = []
+    options = conf.get("slide_theme_options")
+    if conf.toolchain == "hieroglyph" and isinstance(options, dict):
+        names.append(options.get("custom_css", ""))
+    if conf.toolchain == "sphinx-revealjs":
+        names += conf.strings("revealjs_css_files")
+    if conf.toolchain == "sphinxjp.themes.revealjs":
+        theme = conf.get("html_theme_options")
+        names.append(theme.get("customcss", "") if isinstance(theme, dict) else "")
+        names += conf.strings("html_css_files")
+    folder = conf.path.parent
+    found = []
+    for name in names:
+        if not isinstance(name, str) or not name or "://" in name or name.startswith("//"):
+            continue
+        rel = name.removeprefix("_static/")
+        if any((folder / static / rel).is_file() for static in conf.static_paths):
+            found.append(f"_static/{rel}")
+    return list(dict.fromkeys(found))
+
+
+def _course_stylesheet_links(env: object, doctree: object) -> None:
+    """Link a ported course's own stylesheets into one of its decks.
+
+    As a raw-HTML ``<link>`` on its first slide (a stylesheet in the body applies to the whole
+    page, after the theme's), so that the deck's assets publish it, and what it loads, with
+    the deck, and a missing file fails as a missing raw-HTML file does.
+    """
+    from docutils import nodes
+
+    docdir = Path(env.doc2path(env.docname)).parent
+    conf = courseconf.course_conf(docdir, Path(env.srcdir))
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if conf is None or top is None:
+        return
+    hrefs = [os.path.relpath(conf.path.parent / rel, docdir) for rel in course_stylesheets(conf)]
+    links = [f'<link rel="stylesheet" href="{Path(href).as_posix()}">' for href in hrefs]
+    if links:
+        raw = nodes.raw("", "\n".join(links), format="html")
+        raw.source = str(conf.path)
+        top.insert(1 if top.children and isinstance(top[0], nodes.title) else 0, raw)
+
+
 def setup(app: Sphinx) -> None:
     """Register every toolchain's constructs."""
+    from sphinx.transforms import SphinxTransform
+
     from lecturedeck.sphinxext.legacy import slides
 
+    class CourseStylesheets(SphinxTransform):
+        default_priority = 99  # before the deck's assets are checked and published
+
+        def apply(self, **kwargs: object) -> None:
+            _course_stylesheet_links(self.env, self.document)
+
     app.connect("config-inited", _course_excludes)
+    app.add_transform(CourseStylesheets)
     slides.setup(app)
     for name in TOOLCHAINS:
         importlib.import_module(f"{__name__}.{name}").setup(app)
