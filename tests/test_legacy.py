@@ -108,6 +108,10 @@ EXPECTED = {
         ("Part one", [], 0, "Notes for part one.", "Back in part one."),
         ("A deeper part", [], 5, "", "An admonition stays visible."),
     ],
+    "sphinxcontrib/second": [  # its course's conf.py: source_suffix = ['.rst', '.txt']
+        ("A second deck", [], 0, "", ""),
+        ("Its sources end in .txt", [], 0, "", "As the course’s conf.py says."),
+    ],
     "revealjs1/deck": [
         ("Old sphinx-revealjs talk", [], 0, "This comment is the title slide's note.", ""),
         ("Background slide", [], 0, "A note for this slide.", "Text on blue."),
@@ -227,8 +231,10 @@ def test_sphinx_behaviours_old_decks_rely_on(legacy):
     assert images["The course logo"] == "../_images/logo.png"
     assert images["A blue square"] == "../_images/x.png"
     assert "Shared footer: Networks 101 is taught" in page.get_text()
-    # The course's own exclude_patterns keep its drafts out.
+    # The course's own exclude_patterns keep its drafts out; a .txt file of a course that
+    # did not declare .txt sources is an include file, not a deck.
     assert not (built / "drafts").exists()
+    assert not (built / "shared").exists()
 
 
 def test_a_ported_course_lists_its_decks_for_the_browser_tools(legacy):

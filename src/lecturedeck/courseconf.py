@@ -193,6 +193,32 @@ def course_confs(slides: Path) -> list[CourseConf]:
     return found
 
 
+def source_suffixes(conf: CourseConf) -> list[str]:
+    """The suffixes of a course's sources besides ``.rst`` (``source_suffix = '.txt'``)."""
+    value = conf.get("source_suffix")
+    found = (
+        [value]
+        if isinstance(value, str)
+        else list(value or [])
+        if isinstance(value, list | tuple | dict)
+        else []
+    )
+    return [s for s in found if isinstance(s, str) and s.startswith(".") and s != ".rst"]
+
+
+def course_sources(slides: Path) -> list[Path]:
+    """The sources of other suffixes that courses declare, each inside its own course.
+
+    A course whose conf.py says ``source_suffix = '.txt'`` has its ``.txt`` files built as
+    decks, as its old build did; ``.txt`` files elsewhere stay include files.
+    """
+    found: list[Path] = []
+    for conf in course_confs(slides):
+        for suffix in source_suffixes(conf):
+            found += sorted(conf.path.parent.rglob(f"*{suffix}"))
+    return found
+
+
 def excluded(slides: Path) -> list[str]:
     """The courses' own ``exclude_patterns``, each made relative to ``slides`` (Sphinx's form)."""
     slides = slides.resolve()

@@ -54,7 +54,7 @@ def deck_names(slides: Path) -> list[str]:
     """
     names = []
     skip = [courseconf.glob_regex(p) for p in courseconf.excluded(slides)]
-    for path in slides.rglob("*.rst"):
+    for path in [*slides.rglob("*.rst"), *courseconf.course_sources(slides)]:
         rel = path.relative_to(slides)
         if is_partial(rel) or any(s.fullmatch(rel.as_posix()) for s in skip):
             continue

@@ -32,9 +32,21 @@ if TYPE_CHECKING:  # importing the package (for thirdparty's table) must not loa
 TOOLCHAINS = ["revealjs", "hieroglyph", "sphinxjp", "sphinxcontrib"]
 
 
-def _course_excludes(app: Sphinx, config: Config) -> None:
-    """A ported course's own ``exclude_patterns`` (in its conf.py) keep applying to it."""
-    patterns = courseconf.excluded(Path(app.srcdir))
+def _course_sources(app: Sphinx, config: Config) -> None:
+    """A ported course's own ``exclude_patterns`` and ``source_suffix`` keep applying to it."""
+    srcdir = Path(app.srcdir)
+    patterns = courseconf.excluded(srcdir)
+    suffixes = {s for c in courseconf.course_confs(srcdir) for s in courseconf.source_suffixes(c)}
+    if suffixes:
+        ours = set(courseconf.course_sources(srcdir))
+        if not isinstance(config.source_suffix, dict):  # conf.py's str or list, as Sphinx reads it
+            given = config.source_suffix
+            given = [given] if isinstance(given, str) else list(given)
+            config.source_suffix = dict.fromkeys(given, "restructuredtext")
+        for suffix in sorted(suffixes):
+            config.source_suffix.setdefault(suffix, "restructuredtext")
+            others = sorted(p for p in srcdir.rglob(f"*{suffix}") if p not in ours)
+            patterns += [p.relative_to(srcdir).as_posix() for p in others]
     config.exclude_patterns = [*config.exclude_patterns, *patterns]
 
 
@@ -101,7 +113,7 @@ def setup(app: Sphinx) -> None:
         def apply(self, **kwargs: object) -> None:
             _course_stylesheet_links(self.env, self.document)
 
-    app.connect("config-inited", _course_excludes)
+    app.connect("config-inited", _course_sources)
     app.add_transform(CourseStylesheets)
     slides.setup(app)
     for name in TOOLCHAINS:

@@ -4,3 +4,4 @@ import sphinxcontrib.revealjs
 extensions = ['sphinxcontrib.revealjs']
 html_use_index = False
 revealjs_theme_options = {"revealjs_theme": "solarized.css"}
+source_suffix = ['.rst', '.txt']
