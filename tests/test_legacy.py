@@ -115,7 +115,7 @@ EXPECTED = {
     "revealjs1/deck": [
         ("Old sphinx-revealjs talk", [], 0, "This comment is the title slide's note.", ""),
         ("Background slide", [], 0, "A note for this slide.", "Text on blue."),
-        ("", [], 2, "", "After the break."),
+        ("", [], 2, "", "After the break; back to"),
     ],
 }
 
@@ -230,7 +230,14 @@ def test_sphinx_behaviours_old_decks_rely_on(legacy):
     images = {img["alt"]: img.get("data-src") or img.get("src") for img in page.find_all("img")}
     assert images["The course logo"] == "../_images/logo.png"
     assert images["A blue square"] == "../_images/x.png"
-    assert "Shared footer: Networks 101 is taught" in page.get_text()
+    assert "Shared footer: Networks 101 is taught" in page.get_text()  # /-rooted include
+    # Each course was its own project: both define the label "intro", each ref finds its own;
+    # a /-rooted :doc: is from the course's folder.
+    ref = page.find("a", string="Weeks")
+    assert ref is not None and ref["href"] == "#intro"
+    assert page.find("a", string="Week one")["href"] == "week/one.html"
+    other = BeautifulSoup((out(project) / "revealjs1" / "deck.html").read_text(), "html.parser")
+    assert other.find("a", string="Background slide")["href"] == "#intro"
     # The course's own exclude_patterns keep its drafts out; a .txt file of a course that
     # did not declare .txt sources is an include file, not a deck.
     assert not (built / "drafts").exists()

@@ -219,6 +219,34 @@ def course_sources(slides: Path) -> list[Path]:
     return found
 
 
+_LABEL = re.compile(r"^\s*\.\. _([^:`][^:]*|`[^`]+`):\s*$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=64)
+def _labels_cached(folder: Path, stamp: tuple) -> frozenset[str]:
+    found = set()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in {".rst", ".txt", ".inc"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found.update(" ".join(m.strip("`").lower().split()) for m in _LABEL.findall(text))
+    return frozenset(found)
+
+
+def course_labels(conf: CourseConf) -> frozenset[str]:
+    """The explicit labels (``.. _intro:``) that a course's own sources define.
+
+    Each course was a Sphinx project of its own, so two courses may both define ``intro``:
+    a course's labels and the references to them are scoped to the course.
+    """
+    folder = conf.path.parent
+    stamp = tuple(
+        (str(p), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix in {".rst", ".txt", ".inc"}
+    )
+    return _labels_cached(folder, stamp)
+
+
 def excluded(slides: Path) -> list[str]:
     """The courses' own ``exclude_patterns``, each made relative to ``slides`` (Sphinx's form)."""
     slides = slides.resolve()

@@ -534,6 +534,21 @@ def _publish_course_files(app: Sphinx, exception: Exception | None) -> None:
             copy_if_changed(Path(source), out / dest)
 
 
+def from_course(path: str, env: object) -> str:
+    """A ``/``-rooted path of a ported course's deck, from the course's own folder.
+
+    In the course's own Sphinx project, ``/`` was its source folder; here it is ``slides/``.
+    """
+    if not path.startswith("/"):
+        return path
+    srcdir = Path(env.srcdir)
+    conf = course_conf(Path(env.doc2path(env.docname)).parent, srcdir)
+    if conf is None:
+        return path
+    course = conf.path.parent.relative_to(srcdir.resolve()).as_posix()
+    return f"/{course}{path}"
+
+
 # -- Directives that read files: confined to the project ----------------------------------------
 def confined(directive: type[SphinxDirective], name: str) -> type[SphinxDirective]:
     """``directive``, refusing a file path (argument or ``:file:``) outside the project."""
@@ -541,6 +556,8 @@ def confined(directive: type[SphinxDirective], name: str) -> type[SphinxDirectiv
     def run(self: SphinxDirective) -> list[nodes.Node]:
         env = self.state.document.settings.env
         root = Path(env.config.lecturedeck_root)
+        if name in {"include", "literalinclude"} and self.arguments:
+            self.arguments[0] = from_course(self.arguments[0], env)
         paths = []
         if "file" in self.options:
             source_dir = Path(self.state.document.current_source or ".").parent

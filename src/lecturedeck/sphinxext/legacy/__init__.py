@@ -101,6 +101,37 @@ def _course_stylesheet_links(env: object, doctree: object) -> None:
         top.insert(1 if top.children and isinstance(top[0], nodes.title) else 0, raw)
 
 
+def _scope_to_course(env: object, document: object) -> None:
+    """Keep a ported course's labels and ``/`` paths its own, as in its own Sphinx project.
+
+    Two courses may each define ``.. _intro:``: a course's labels become ``<course>:intro``,
+    and its ``:ref:`` references to them follow. A ``:doc:`/x``` reference is from the
+    course's folder, as it was from the old source folder.
+    """
+    from docutils import nodes
+    from sphinx import addnodes
+
+    srcdir = Path(env.srcdir)
+    conf = courseconf.course_conf(Path(env.doc2path(env.docname)).parent, srcdir)
+    if conf is None:
+        return
+    course = conf.path.parent.relative_to(srcdir.resolve()).as_posix()
+    labels = courseconf.course_labels(conf)
+    scoped = {name: f"{course}:{name}" for name in labels}
+    for name in [n for n in document.nametypes if n in scoped and document.nametypes[n]]:
+        document.nametypes[scoped[name]] = document.nametypes.pop(name)
+        document.nameids[scoped[name]] = document.nameids.pop(name)
+    for node in document.findall(nodes.Element):
+        if any(n in scoped for n in node.get("names", ())):
+            node["names"] = [scoped.get(n, n) for n in node["names"]]
+    for ref in document.findall(addnodes.pending_xref):
+        target = ref.get("reftarget", "")
+        if ref.get("refdomain") == "std" and ref.get("reftype") in {"ref", "numref"}:
+            ref["reftarget"] = scoped.get(target, target)
+        elif ref.get("reftype") == "doc" and target.startswith("/"):
+            ref["reftarget"] = f"/{course}{target}"
+
+
 def setup(app: Sphinx) -> None:
     """Register every toolchain's constructs."""
     from sphinx.transforms import SphinxTransform
@@ -112,6 +143,7 @@ def setup(app: Sphinx) -> None:
 
         def apply(self, **kwargs: object) -> None:
             _course_stylesheet_links(self.env, self.document)
+            _scope_to_course(self.env, self.document)
 
     app.connect("config-inited", _course_sources)
     app.add_transform(CourseStylesheets)
