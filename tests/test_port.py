@@ -148,7 +148,7 @@ def test_the_whole_source_folder_is_copied_and_only_what_builds_made_is_left_out
     status, out, err = run(capsys, str(repo), "--root", str(root))
     assert status == 0 and not err, err
     dest = root / "slides" / "nn-course"
-    assert files_under(dest) == COURSE_FILES | {"week2.rst"}
+    assert files_under(dest) == COURSE_FILES | {"week2.rst", port.PORTED_FROM}
     assert not GENERATED & files_under(dest)
     docs = repo / "docs"
     for rel in COURSE_FILES:
@@ -203,6 +203,23 @@ def test_a_second_run_copies_nothing_and_says_so(tmp_path, root, capsys):
     assert not changed_files(before, snapshot(root))
 
 
+def test_another_course_of_the_same_name_is_refused_not_mixed_in(tmp_path, root, capsys):
+    repo = old_course(tmp_path)
+    assert run(capsys, str(repo), "--root", str(root))[0] == 0
+    other = old_course(tmp_path / "elsewhere")
+    (other / "docs" / "conf.py").write_text("extensions = ['sphinx_revealjs']\n")
+    before = snapshot(root)
+    status, out, err = run(capsys, str(other), "--root", str(root))
+    assert status == 2 and not out
+    source = (other / "docs").resolve()
+    assert err == [
+        f"port: slides/nn-course/ already holds the course ported from "
+        f"{(repo / 'docs').resolve()}; give another NAME= for {source}"
+    ]
+    assert not changed_files(before, snapshot(root))
+    assert run(capsys, str(other), "--root", str(root), "--name", "nn-course-2")[0] == 0
+
+
 def test_a_file_edited_since_the_last_port_is_kept_and_named(tmp_path, root, capsys):
     repo = old_course(tmp_path)
     assert run(capsys, str(repo), "--root", str(root))[0] == 0
@@ -226,7 +243,10 @@ def test_a_conf_py_that_does_not_parse_is_reported_at_its_line_and_the_files_are
     status, out, _ = run(capsys, str(repo), "--root", str(root))
     assert status == 0
     assert any(line.startswith("slides/nn-course/conf.py:2: cannot read conf.py") for line in out)
-    assert files_under(root / "slides" / "nn-course") == COURSE_FILES | {"week2.rst"}
+    assert files_under(root / "slides" / "nn-course") == COURSE_FILES | {
+        "week2.rst",
+        port.PORTED_FROM,
+    }
 
 
 SETTINGS_CONF = """\

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from lecturedeck import courseconf
-from lecturedeck.project import SLIDES, copy_if_changed, is_partial, show_path
+from lecturedeck.project import SLIDES, copy_if_changed, is_partial, show_path, write_atomic
 from lecturedeck.sphinxext.legacy import thirdparty
 
 # Where a repository keeps its Sphinx source folder, if not at its top.
@@ -67,6 +67,11 @@ UNKNOWN = (
     'unknown here; add it to extensions in conf.py (under "A course\'s own extensions"), '
     "its pip package to the course extra in pyproject.toml, then make lock"
 )
+
+
+# Written into a ported course's folder: which old course it holds, so that a second port of
+# the same course adds what is new and a port of another course into it is refused.
+PORTED_FROM = ".ported-from"
 
 
 class PortError(Exception):
@@ -410,8 +415,18 @@ def port(given: Path, root: Path, name: str | None = None) -> int:
     dest = slides / name
     if dest.exists() and not dest.is_dir():
         raise PortError(f"{show_path(dest, root)} is a file; give another NAME")
+    marker = dest / PORTED_FROM
+    if dest.is_dir() and any(dest.iterdir()):
+        was = marker.read_text().strip() if marker.is_file() else None
+        if was != str(source):
+            whose = f"the course ported from {was}" if was else "files that make port did not copy"
+            raise PortError(
+                f"{show_path(dest, root)}/ already holds {whose}; give another NAME= for {source}"
+            )
 
     done = copy_course(source, dest)
+    if not marker.is_file():
+        write_atomic(marker, f"{source}\n")
     at = f"{show_path(dest, root)}/"
     counts = f"{len(done.unchanged)} unchanged, {len(done.kept)} kept"
     if done.copied:
