@@ -398,3 +398,24 @@ def test_course_exclude_patterns_are_sphinx_globs():
     assert rx.fullmatch("course/drafts/x.rst") and not rx.fullmatch("course/drafts2/x.rst")
     assert courseconf.glob_regex("c/**.ipynb").fullmatch("c/a/b/n.ipynb")
     assert not courseconf.glob_regex("c/*.rst").fullmatch("c/a/b.rst")
+
+
+def test_the_site_shows_the_notebooks_of_a_ported_courses_decks(tmp_path):
+    import nbformat
+
+    from lecturedeck.commands import html
+
+    built = tmp_path / "_build" / "notebooks" / "course" / "week"
+    built.mkdir(parents=True)
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# One")]),
+        built / "one.ipynb",
+    )
+    (tmp_path / "site").mkdir()
+    assert html.publish_notebooks(tmp_path) == ["course/week/one"]
+    pages = tmp_path / "site" / html.PAGES
+    assert (pages / "course" / "week" / "one.ipynb").is_file()
+    assert "   course/week/one\n" in (pages / "index.rst").read_text()
+    (built / "one.ipynb").unlink()
+    assert html.publish_notebooks(tmp_path) == []
+    assert not (pages / "course" / "week" / "one.ipynb").exists()

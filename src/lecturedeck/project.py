@@ -89,7 +89,16 @@ def deck_title(path: Path) -> str:
 
 def decks(slides: Path) -> list[tuple[str, str]]:
     """``(name, title)`` of every deck under ``slides``."""
-    return [(name, deck_title(slides / f"{name}.rst")) for name in deck_names(slides)]
+    return [(name, deck_title(deck_source(slides, name))) for name in deck_names(slides)]
+
+
+def deck_source(slides: Path, name: str) -> Path:
+    """The source file of the deck ``name``: ``<name>.rst``, or a course's own suffix."""
+    path = slides / f"{name}.rst"
+    if path.is_file():
+        return path
+    found = [p for p in courseconf.course_sources(slides) if p.with_suffix("") == slides / name]
+    return found[0] if found else path
 
 
 # -- Sphinx ---------------------------------------------------------------------------------------

@@ -81,15 +81,15 @@ one, download it from the list of decks and open it in Jupyter.
 """
 
 
-def _publish_notebook(path: Path, pages: Path) -> None:
-    """One notebook for the site: its cells' attached images as files beside it.
+def _publish_notebook(path: Path, pages: Path, rel: Path) -> None:
+    """One notebook for the site, at ``rel``: its cells' attached images as files beside it.
 
     (myst-nb does not read cell attachments; the images go to ``<deck>/<name>``.)
     """
     import base64
 
     notebook = json.loads(path.read_text())
-    folder = pages / path.stem
+    folder = pages / rel.parent / path.stem
     for cell in notebook["cells"]:
         for name, data in cell.pop("attachments", {}).items():
             mime, encoded = next(iter(data.items()))
@@ -101,7 +101,7 @@ def _publish_notebook(path: Path, pages: Path) -> None:
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             cell["source"] = source.replace(f"(attachment:{name}", f"({path.stem}/{name}")
     text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    target = pages / path.name
+    target = pages / rel
     if not target.exists() or target.read_text() != text:
         write_atomic(target, text)
 
@@ -114,13 +114,14 @@ def publish_notebooks(root: Path) -> list[str]:
     """
     pages = root / SITE / PAGES
     pages.mkdir(parents=True, exist_ok=True)
-    built = sorted((root / NOTEBOOKS_OUT).glob("*.ipynb"))
-    names = [p.stem for p in built]
-    for stale in pages.glob("*.ipynb"):
-        if stale.stem not in names:
+    source = root / NOTEBOOKS_OUT
+    built = sorted(p for p in source.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    names = [p.relative_to(source).with_suffix("").as_posix() for p in built]
+    for stale in pages.rglob("*.ipynb"):
+        if stale.relative_to(pages).with_suffix("").as_posix() not in names:
             stale.unlink()
     for path in built:
-        _publish_notebook(path, pages)
+        _publish_notebook(path, pages, path.relative_to(source))
     if names:
         body = ".. toctree::\n   :maxdepth: 1\n\n" + "".join(f"   {n}\n" for n in names)
     else:

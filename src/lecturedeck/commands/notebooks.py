@@ -66,6 +66,7 @@ from lecturedeck.project import (
     PACKAGE,
     SLIDES,
     deck_names,
+    deck_source,
     doctrees_dir,
     replacing,
     show_path,
@@ -74,7 +75,7 @@ from lecturedeck.project import (
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
 from lecturedeck.sphinxext.claims import claim
 from lecturedeck.sphinxext.explorable import explorable
-from lecturedeck.sphinxext.legacy.slides import slides_only, subheading
+from lecturedeck.sphinxext.legacy.slides import handout_only, slides_only, subheading
 from lecturedeck.sphinxext.livecode import lecture_source, live_cell
 from lecturedeck.sphinxext.mathrender import to_katex
 
@@ -483,6 +484,8 @@ class Slide:
 def slides_of(doctree: nodes.document, srcdir: Path) -> list[Slide]:
     """The deck's slides in order, each its heading, text and cells."""
     slides: list[Slide] = []
+    for kept in list(doctree.findall(handout_only)):  # the handout's text, where it stood
+        kept.replace_self(kept.children)
 
     def visit(container: nodes.Element, level: int) -> None:
         md = Markdown(srcdir)
@@ -519,7 +522,8 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
         shown_out = out.as_posix()
     up = Path(os.path.relpath(root, target.parent)).as_posix()
     values = {"package": PACKAGE, "out": shown_out}
-    intro = INTRO.format(title=escape(title), source=f"{SLIDES}/{deck}.rst", up=up, **values)
+    source = deck_source(root / SLIDES, deck).relative_to(root).as_posix()
+    intro = INTRO.format(title=escape(title), source=source, up=up, **values)
     cells = [
         nbf.new_markdown_cell(intro, id="about"),
         nbf.new_code_cell(SETUP.format(**values), id="setup"),
@@ -556,7 +560,7 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
     metadata = {
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python", "pygments_lexer": "ipython3"},
-        "lecturedeck": {"deck": deck, "source": f"{SLIDES}/{deck}.rst"},
+        "lecturedeck": {"deck": deck, "source": source},
     }
     return nbf.new_notebook(cells=cells, metadata=metadata)
 

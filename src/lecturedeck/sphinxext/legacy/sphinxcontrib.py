@@ -108,6 +108,7 @@ class InterSlide(LocatedDirective):
 
     has_content = True
     optional_arguments = 1
+    final_argument_whitespace = True  # the release took one word; a title of several is kept
     option_spec = SLIDE_OPTIONS
 
     def run(self) -> list[nodes.Node]:  # noqa: D102
