@@ -109,7 +109,10 @@ def _includes(srcdir: Path) -> set[Path]:
         for target in _INCLUDE.findall(text):
             if not target.startswith("<"):
                 base = srcdir if target.startswith("/") else rst.parent
-                found.add((base / target.lstrip("/")).resolve())
+                try:
+                    found.add((base / target.lstrip("/")).resolve())
+                except (OSError, ValueError):  # no such path can exist (a NUL byte, a loop)
+                    continue
     return found
 
 
