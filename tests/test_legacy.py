@@ -107,6 +107,8 @@ EXPECTED = {
         ("", ["interslide"], 0, "", "An interstitial."),
         ("Part one", [], 0, "Notes for part one.", "Back in part one."),
         ("A deeper part", [], 5, "", "An admonition stays visible."),
+        ("Glide’s options", [], 0, "", ""),  # smart quotes, as Sphinx makes them
+        ("A glide interslide", ["interslide"], 0, "", "Moved from glide."),
     ],
     "sphinxcontrib/second": [  # its course's conf.py: source_suffix = ['.rst', '.txt']
         ("A second deck", [], 0, "", ""),
@@ -175,6 +177,7 @@ def test_sphinxcontrib_newslide_options_and_interslide(legacy):
     shown = slides(out(project) / "sphinxcontrib" / "deck.html")
     assert shown[2]["attrs"] == {"data-background-color": "#fafafa"}
     assert shown[5]["attrs"] == {"data-transition": "fade"}
+    assert shown[9]["attrs"] == {"data-background-color": "#223344"}
 
 
 def test_sphinx_revealjs_1_attributes_survive(legacy):

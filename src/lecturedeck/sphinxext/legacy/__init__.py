@@ -145,6 +145,10 @@ def setup(app: Sphinx) -> None:
             _course_stylesheet_links(self.env, self.document)
             _scope_to_course(self.env, self.document)
 
+    from sphinx.directives.code import Highlight
+
+    # Sphinx 4 removed ``highlightlang``, which courses of its time wrote for ``highlight``.
+    app.add_directive("highlightlang", Highlight, override=True)
     app.connect("config-inited", _course_sources)
     app.add_transform(CourseStylesheets)
     slides.setup(app)

@@ -18,7 +18,8 @@ sections                           every section is a slide, at any depth, in re
                                    the course's conf.py turns it off)
 ``.. interslide:: [Title]``        a slide of its own where it stands, classed ``interslide``,
                                    with the same options; the text after it continues the
-                                   section's slide
+                                   section's slide (glide's ``:background:`` and ``:iframe:``
+                                   are taken too)
 ``.. speaker::``                   speaker notes
 ``.. incremental:: one|item|nest`` reveals: ``one`` the whole block at once, ``item`` each
 (``.. incr::``)                    item of its list, ``nest`` every item at any depth
@@ -75,6 +76,14 @@ def _options(node: nodes.Element, options: dict) -> nodes.Element:
         data["data-transition"] = options["transition"]
     if "transition-speed" in options:
         data["data-transition-speed"] = options["transition-speed"]
+    # glide, the same authors' earlier tool, wrote one :background: (a colour or an image)
+    # and :iframe:; decks moved from it to sphinxcontrib-revealjs kept them.
+    background = options.get("background", "")
+    if background:
+        kind = "image" if "." in background.rsplit("/", 1)[-1] else "color"
+        data.setdefault(f"data-background-{kind}", background)
+    if options.get("iframe"):
+        data["data-background-iframe"] = options["iframe"]
     if data:
         node += section_data(data)
     return node
@@ -86,6 +95,8 @@ SLIDE_OPTIONS = {
     "background-image": directives.uri,
     "transition": lambda a: directives.choice(a, TRANSITIONS),
     "transition-speed": lambda a: directives.choice(a, SPEEDS),
+    "background": directives.unchanged,
+    "iframe": directives.uri,
 }
 
 
