@@ -161,9 +161,10 @@ def test_one_valid_notebook_per_deck_and_nothing_else(course_notebooks):
         nbformat.validate(nb)
         assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
         about, setup = nb.cells[0], nb.cells[1]
-        assert about.cell_type == "markdown" and "pip install --no-deps -e" in about.source
-        assert "src/" in about.source and "lecture_code" in about.source
+        assert about.cell_type == "markdown" and "This notebook carries it" in about.source
         assert setup.cell_type == "code" and "import lecture_code" in setup.source
+        # The packed code is folded where the notebook opens: the lecture comes first.
+        assert setup.metadata.jupyter.source_hidden and setup.metadata.cellView == "form"
     # A second run rewrites nothing: same bytes, same times.
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths}
     assert notebooks.run(root) == paths
@@ -275,9 +276,108 @@ def test_the_seed_keeps_its_colab_link_as_written_and_runs_without_src(project, 
     # This project has no src/lecture_code: the setup cell imports the installed package.
     assert not (project / "src" / "lecture_code").exists()
     done = execute(path, kernel)
-    assert [c.outputs for c in done.cells if c.cell_type == "code"] == [[]]
+    [setup] = [c for c in done.cells if c.cell_type == "code"]
+    assert printed(setup) == "lecture_code: the installed package\n"
     # A deck without live cells gets a notebook, but no link to it.
     assert "deck-notebook" not in (project / "_build" / "slides" / "seed.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def bare_kernel(kernel, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A kernel whose Python has Jupyter's packages but no lecture_code: a student's laptop.
+
+    A venv of its own that sees this venv's site-packages through a path file; the path
+    files in there (the editable install of this project among them) are not run.
+    """
+    import subprocess
+    import sysconfig
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    home = tmp_path_factory.mktemp("bare")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    python = home / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(site) / "jupyter_only.pth").write_text("".join(f"{p}\n" for p in ours))
+    probe = (
+        "import importlib.util as u; "
+        "print(u.find_spec('lecture_code'), u.find_spec('ipykernel') is not None)"
+    )
+    assert (
+        subprocess.run([python, "-c", probe], capture_output=True, text=True).stdout
+        == "None True\n"
+    )
+    spec_dir = Path(os.environ["JUPYTER_PATH"]) / "kernels" / "bare"
+    spec_dir.mkdir(parents=True)
+    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec_dir / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "bare", "language": "python"})
+    )
+    assert KernelSpecManager().get_kernel_spec("bare").argv[0] == str(python)
+    return "bare"
+
+
+def test_a_notebook_alone_runs_where_lecture_code_is_not_installed(
+    course_notebooks, bare_kernel, tmp_path
+):
+    _, paths = course_notebooks
+    path = next(p for p in paths if p.stem == DECK)
+    alone = tmp_path / "Downloads" / path.name
+    alone.parent.mkdir()
+    shutil.copyfile(path, alone)
+    stored = nbformat.read(path, as_version=4)
+    done = execute(alone, bare_kernel)
+    setup = next(c for c in done.cells if c.get("id") == "setup")
+    carried = notebooks.carried_files(course_notebooks[0], [c.source for c in code_cells(stored)])
+    assert re.fullmatch(
+        rf"lecture_code: the code this notebook carries \({len(carried)} modules\), in \S+\n",
+        printed(setup),
+    )
+    for before, after in zip(code_cells(stored), code_cells(done), strict=True):
+        assert printed(after) == stored_output(before), before.source
+    # What it carries is the course's own code, byte for byte, as the deck was built with.
+    root = course_notebooks[0]
+    for name, text in carried.items():
+        assert (root / "src" / name).read_text() == text
+    assert set(carried) >= {"lecture_code/__init__.py", "lecture_code/reductions.py"}
+
+
+def test_carried_code_that_was_changed_is_refused_in_one_line(
+    course_notebooks, bare_kernel, tmp_path
+):
+    import base64
+    import zlib
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    _, paths = course_notebooks
+    nb = nbformat.read(next(p for p in paths if p.stem == DECK), as_version=4)
+    setup = next(c for c in nb.cells if c.get("id") == "setup")
+    packed = re.findall(r'^    "([A-Za-z0-9+/=]+)"$', setup.source, re.MULTILINE)
+    files = json.loads(zlib.decompress(base64.b64decode("".join(packed))))
+    files["lecture_code/reductions.py"] += "\nSOFTMAX_IS_NOW_WRONG = True\n"
+    lines, _ = notebooks.pack(files)
+    block = "\n".join(f'    "{p}"' for p in packed)
+    setup.source = setup.source.replace(block, lines)
+    client = NotebookClient(
+        nb, kernel_name=bare_kernel, timeout=60, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    with pytest.raises(CellExecutionError):
+        client.execute()
+    [error] = [o for o in nb.cells[1].outputs if o["output_type"] == "error"]
+    recorded = re.search(r'^SHA256 = "(\w+)"$', setup.source, re.MULTILINE)[1]
+    now = notebooks.pack(files)[1]
+    assert error["traceback"] == [
+        "Refused: the lecture_code this notebook carries is not the code the deck was built "
+        f"with (sha256 {now[:12]}, not {recorded[:12]}); get the notebook again"
+    ]
 
 
 def test_a_deck_with_cells_links_its_notebook_on_its_title_slide(course_notebooks, built_decks):

@@ -32,14 +32,16 @@ Run in Jupyter, the same cell prints the first part and shows the second as its 
 setup cell turns IPython's pretty-printer off (``%config PlainTextFormatter.pprint = False``)
 so that a result reads exactly as in the deck. An output the deck cut is stored as cut.
 
-**Importing lecture_code.** The cells import ``lecture_code`` as the deck's do. The notebook's
-first cell says how to install it; its first code cell looks for ``src/lecture_code`` in the
-notebook's folder and the folders above it and, when it finds it (the notebook in
-``_build/notebooks/`` of the course project), puts that ``src/`` first on ``sys.path``;
-anywhere else the installed package is imported. The project's own ``src/`` wins over an
-installed copy on purpose: it is the code the build ran to print the stored outputs, and the
-deck build puts it first too (``conf.py``); an older copy installed without ``-e`` must not
-shadow it silently. With the usual ``pip install -e``, both are the same folder.
+**Importing lecture_code.** The notebook carries the ``lecture_code`` files its cells run
+(the package top and what it imports, read from ``src/`` as the deck was built with), packed
+into its first code cell with their sha256; that cell is folded where the notebook opens
+(``source_hidden``, Colab's form view), so the lecture comes first. Run, it checks the packed
+code against its hash (a changed copy is refused in one line), then makes the package
+importable and says from where, in one line: the course project's own ``src/`` when the
+notebook sits inside the project (found in its folder or one above it: the code the build
+ran, as ``conf.py`` puts it first too), else the installed package, else the code it
+carries, unpacked into a temporary folder. So the file alone is enough: plain Jupyter,
+JupyterLab, VS Code and Colab need nothing installed but Python.
 
     python -m lecturedeck.commands.notebooks [--root .] [--out _build/notebooks] [deck ...]
 """
@@ -86,31 +88,57 @@ INTRO = """\
 deck's build: each slide's title and text, the deck's code cells with what they printed \
 when the deck was built, and a cell that checks each of its claims.*
 
-The code cells import `{package}`, the course's own code, which lives in the `src/` folder of \
-the course project. Either:
+The code cells import `{package}`, the course's own code. This notebook carries it, exactly as \
+the deck was built with: its first code cell (folded) makes it importable, with nothing to \
+install but Python, in Jupyter, JupyterLab, VS Code or Colab. Run the cells from the top.
 
-- open this notebook where `make notebooks` wrote it, in `{out}/` of the course project: \
-the first code cell below finds `src/` by itself; or
-- install the package once, then open the notebook anywhere: \
-`pip install --no-deps -e <path to the course project>` (from this notebook's folder: \
-`pip install --no-deps -e {up}`). `{package}` needs only Python's standard library; \
-`--no-deps` skips the tools that build the decks.
-
-Then run the cells from the top. `make notebooks` rewrites this file: keep your own changes \
-in a copy."""
+`make notebooks` rewrites this file: keep your own changes in a copy."""
 
 SETUP = """\
-# Make `{package}` importable, and show values as the deck does.
+# @title Set up: make `{package}` importable, and show values as the deck does
 import sys
 from pathlib import Path
 
-# Inside the course project (as in its {out}/), the project's own src/ comes first:
-# the code the deck was built with. Anywhere else, the installed package is used.
-for folder in [Path.cwd(), *Path.cwd().parents]:
-    if (folder / "src" / "{package}" / "__init__.py").is_file():
-        if str(folder / "src") not in sys.path:
-            sys.path.insert(0, str(folder / "src"))
-        break
+# This notebook carries the `{package}` the deck was built with ({count} modules, sha256
+# {short}), packed below: it runs with Python alone, in Jupyter, VS Code or Colab.
+# Inside the course project (as in its {out}/), the project's own src/ is used instead,
+# and where the package is installed, the installed one.
+CARRIED = (
+{blob}
+)
+SHA256 = "{digest}"
+
+
+def _setup(package="{package}"):
+    import base64, hashlib, importlib.util, json, tempfile, zlib
+
+    class Refused(RuntimeError):
+        def _render_traceback_(self):  # IPython shows this one line, not a traceback
+            return [f"{{type(self).__name__}}: {{self}}"]
+
+    files = json.loads(zlib.decompress(base64.b64decode("".join(CARRIED))))
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    if digest != SHA256:
+        raise Refused(
+            f"the {{package}} this notebook carries is not the code the deck was built with "
+            f"(sha256 {{digest[:12]}}, not {{SHA256[:12]}}); get the notebook again"
+        )
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "src" / package / "__init__.py").is_file():
+            if str(folder / "src") not in sys.path:
+                sys.path.insert(0, str(folder / "src"))
+            return f"{{package}}: the course project's own, in {{folder / 'src'}}"
+    if importlib.util.find_spec(package) is not None:
+        return f"{{package}}: the installed package"
+    home = Path(tempfile.mkdtemp(prefix=f"{{package}}-"))
+    for name, text in files.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(home))
+    return f"{{package}}: the code this notebook carries ({{len(files)}} modules), in {{home}}"
+
+
+print(_setup())
 import {package}
 
 # A cell's last value is shown as its repr(), on one line, as on the slide.
@@ -508,6 +536,57 @@ def slides_of(doctree: nodes.document, srcdir: Path) -> list[Slide]:
     return slides
 
 
+def carried_files(root: Path, code: list[str]) -> dict[str, str]:
+    """The ``lecture_code`` files that ``code`` runs: ``{path under src/: source}``.
+
+    Read from ``src/`` as the last good deck build read it (``make notebooks`` refuses decks
+    whose sources changed since), or from the installed package where the project has no
+    ``src/``, with the modules the package itself imports.
+    """
+    import ast
+
+    from lecturedeck.deps import code_deps
+
+    package = root / "src" / PACKAGE
+    if not (package / "__init__.py").is_file():  # a project that uses the installed package
+        import importlib.util
+
+        spec = importlib.util.find_spec(PACKAGE)
+        if spec is None or not spec.origin:
+            return {}
+        package = Path(spec.origin).parent
+    files: set[Path] = {package / "__init__.py"}
+    for text in [f"import {PACKAGE}", *code]:
+        try:
+            files |= code_deps(ast.parse(text), package)
+        except SyntaxError:
+            continue  # not Python alone (an IPython magic): the package top is carried anyway
+    return {
+        p.relative_to(package.parent).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(files)
+    }
+
+
+def pack(files: dict[str, str]) -> tuple[str, str]:
+    """``files`` packed for a code cell (base64 lines of zlib'd JSON), and their sha256."""
+    import base64
+    import hashlib
+    import json
+    import zlib
+
+    canonical = json.dumps(files, sort_keys=True)
+    data = base64.b64encode(zlib.compress(canonical.encode(), 9)).decode()
+    lines = "\n".join(f'    "{data[i : i + 88]}"' for i in range(0, len(data), 88))
+    return lines, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def setup_code(root: Path, code: list[str], values: dict[str, str]) -> str:
+    """The notebook's first code cell: it makes the package importable, from what it carries."""
+    files = carried_files(root, code)
+    blob, digest = pack(files)
+    return SETUP.format(blob=blob, digest=digest, short=digest[:12], count=len(files), **values)
+
+
 def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> object:
     """The notebook of one deck, as an nbformat v4 ``NotebookNode``."""
     import nbformat.v4 as nbf
@@ -524,10 +603,7 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
     values = {"package": PACKAGE, "out": shown_out}
     source = deck_source(root / SLIDES, deck).relative_to(root).as_posix()
     intro = INTRO.format(title=escape(title), source=source, up=up, **values)
-    cells = [
-        nbf.new_markdown_cell(intro, id="about"),
-        nbf.new_code_cell(SETUP.format(**values), id="setup"),
-    ]
+    cells = [nbf.new_markdown_cell(intro, id="about")]
     for slide in slides_of(doctree, srcdir):
         pending: list[str] = []
 
@@ -535,7 +611,7 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
             if not pending:
                 return
             text = "\n\n".join(pending)
-            cell = nbf.new_markdown_cell(text, id=f"cell-{len(cells)}")
+            cell = nbf.new_markdown_cell(text, id=f"cell-{len(cells) + 1}")
             used = {k: v for k, v in slide.attachments.items() if f"(attachment:{k})" in text}
             if used:
                 cell["attachments"] = used
@@ -550,13 +626,18 @@ def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> objec
                     if item.output
                     else []
                 )
-                cell = nbf.new_code_cell(item.source, id=f"cell-{len(cells)}", outputs=outputs)
+                cell = nbf.new_code_cell(item.source, id=f"cell-{len(cells) + 1}", outputs=outputs)
                 if item.tags:
                     cell.metadata["tags"] = list(item.tags)
                 cells.append(cell)
             else:
                 pending.append(item)
         flush()
+    code = [c.source for c in cells if c.cell_type == "code"]
+    setup = nbf.new_code_cell(setup_code(root, code, values), id="setup")
+    # Folded where the notebook is opened: the lecture comes first, not the packed code.
+    setup.metadata.update({"jupyter": {"source_hidden": True}, "cellView": "form"})
+    cells.insert(1, setup)
     metadata = {
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python", "pygments_lexer": "ipython3"},
