@@ -18,9 +18,11 @@ stack, its level-2 sections the slides below it). The older toolchains drew slid
 from __future__ import annotations
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx_revealjs._ext.notes import revealjs_notes
 from sphinx_revealjs.directives import inject_children
 from sphinx_revealjs.nodes import revealjs_section
 
@@ -204,6 +206,23 @@ class LocatedDirective(SphinxDirective):
         """``node``, placed at this directive's source line."""
         node.source, node.line = self.get_source_info()
         return node
+
+
+class Notes(LocatedDirective):
+    """Speaker notes under a toolchain's name: sphinx-revealjs's notes, for the speaker view.
+
+    sphinxjp's ``rv_note`` and sphinxcontrib-revealjs's ``speaker``.
+    """
+
+    has_content = True
+    option_spec = {"class": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:  # noqa: D102
+        self.assert_has_content()
+        text = "\n".join(self.content)
+        node = self.locate(revealjs_notes(text, classes=self.options.get("class", [])))
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
 
 
 def _skip(self, node: nodes.Node) -> None:  # noqa: ANN001

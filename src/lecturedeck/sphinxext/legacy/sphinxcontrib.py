@@ -36,12 +36,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
-from sphinx_revealjs._ext.notes import revealjs_notes
 
 from lecturedeck.courseconf import course_conf
 from lecturedeck.sphinxext.legacy.slides import (
     LISTS,
     LocatedDirective,
+    Notes,
     continued_title,
     flatten,
     fragments,
@@ -135,18 +135,6 @@ class InterSlide(LocatedDirective):
             title["lecturedeck_hidden"] = True
         node.insert(0, title)
         _options(node, self.options)
-        self.state.nested_parse(self.content, self.content_offset, node)
-        return [node]
-
-
-class Speaker(LocatedDirective):
-    """``speaker``: speaker notes."""
-
-    has_content = True
-
-    def run(self) -> list[nodes.Node]:  # noqa: D102
-        self.assert_has_content()
-        node = self.locate(revealjs_notes("\n".join(self.content)))
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
 
@@ -246,7 +234,7 @@ def setup(app: Sphinx) -> None:
     app.add_node(contrib_interslide)
     app.add_directive("newslide", NewSlide, override=True)
     app.add_directive("interslide", InterSlide, override=True)
-    app.add_directive("speaker", Speaker, override=True)
+    app.add_directive("speaker", Notes, override=True)
     app.add_directive("incremental", Incremental, override=True)
     app.add_directive("incr", Incremental, override=True)
     app.add_transform(Slides)

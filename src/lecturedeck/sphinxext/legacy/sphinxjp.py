@@ -43,11 +43,11 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
-from sphinx_revealjs._ext.notes import revealjs_notes
 from sphinx_revealjs.nodes import revealjs_vertical
 
 from lecturedeck.sphinxext.legacy.slides import (
     LocatedDirective,
+    Notes,
     place_data,
     section_data,
     subheading,
@@ -189,20 +189,6 @@ class RvSmall(LocatedDirective):
         return [node]
 
 
-class RvNote(LocatedDirective):
-    """``rv_note``: speaker notes."""
-
-    has_content = True
-    option_spec = {"class": directives.class_option}
-
-    def run(self) -> list[nodes.Node]:  # noqa: D102
-        self.assert_has_content()
-        text = "\n".join(self.content)
-        node = self.locate(revealjs_notes(text, classes=self.options.get("class", [])))
-        self.state.nested_parse(self.content, self.content_offset, node)
-        return [node]
-
-
 # -- The deck: only revealjs directives are slides ----------------------------------------------
 def _section(slide: sphinxjp_slide, document: nodes.document) -> nodes.section:
     """The slide a ``revealjs`` directive makes, and the slides below it (nested ones)."""
@@ -313,5 +299,5 @@ def setup(app: Sphinx) -> None:
     app.add_directive("revealjs", RevealjsSlide, override=True)
     app.add_directive("rv_code", RvCode, override=True)
     app.add_directive("rv_small", RvSmall, override=True)
-    app.add_directive("rv_note", RvNote, override=True)
+    app.add_directive("rv_note", Notes, override=True)
     app.add_transform(Slides)
