@@ -1,7 +1,8 @@
 """What build-time Python shares: the deck's worker process and the code it depends on.
 
 Each deck's cells, quiz keys, ``:eval:`` values and claims run in one worker of its own
-(:mod:`lecturedeck.sphinxext.cellworker`), started ahead while the previous deck is read.
+(:mod:`lecturedeck.sphinxext.cellworker`), forked when the deck first needs it from a server
+that has imported the lecture package already.
 """
 
 from __future__ import annotations
@@ -74,17 +75,17 @@ def evaluate(
 
 
 class DeckWorkers:
-    """The worker process of the deck being read, and one started ahead for the next deck.
+    """The worker process of the deck being read, forked when the deck first needs one.
 
-    Each deck gets a fresh interpreter (:mod:`lecturedeck.sphinxext.cellworker`); the spare one is
-    started while the current deck is read, so that the next deck does not wait for it.
-    Forked reader processes start their own (a worker belongs to the process that started it).
+    Each deck gets a fresh interpreter (:mod:`lecturedeck.sphinxext.cellworker`), forked from
+    the build's worker server, which is started ahead, while Sphinx reads up to the first
+    deck. Forked reader processes start their own (a worker belongs to the process that
+    started it).
     """
 
     def __init__(self) -> None:
         self.docname: str | None = None
         self.current: cellworker.Worker | None = None
-        self.spare: cellworker.Worker | None = None
 
     def for_deck(self, docname: str, memory_mb: int) -> cellworker.Worker:
         """The worker for ``docname``: the deck's own, or a fresh one."""
@@ -92,20 +93,13 @@ class DeckWorkers:
             return self.current
         if self.docname != docname:
             self.release()
-        spare, self.spare = self.spare, None
-        if spare is None or not spare.alive() or spare.memory_mb != memory_mb:
-            if spare is not None:
-                spare.close()
-            spare = cellworker.Worker(memory_mb)
-        self.docname, self.current = docname, spare
-        self.spare = cellworker.Worker(memory_mb)
-        return spare
+        self.docname, self.current = docname, cellworker.Worker(memory_mb)
+        return self.current
 
     def warm(self, app: Sphinx, _env: object, docnames: list[str]) -> None:
-        """Start a worker ahead, while Sphinx reads up to the first cell of the decks to read."""
-        memory = app.config.lecturedeck_cell_memory_mb
-        if docnames and (self.spare is None or not self.spare.alive()):
-            self.spare = cellworker.Worker(memory)
+        """Start the worker server ahead, while Sphinx reads up to the first piece to run."""
+        if docnames:
+            cellworker.server()
 
     def release(self, *_args: object) -> None:
         """The deck has been read: stop its worker."""
@@ -114,11 +108,9 @@ class DeckWorkers:
         self.docname, self.current = None, None
 
     def close(self, *_args: object) -> None:
-        """The build is over: stop every worker."""
+        """The build is over: stop every worker, and the server."""
         self.release()
-        if self.spare is not None:
-            self.spare.close()
-            self.spare = None
+        cellworker.close_server()
 
 
 workers = DeckWorkers()
