@@ -94,8 +94,8 @@ class Server:
         self.owner = os.getpid()
 
     def alive(self) -> bool:
-        """Whether the process is running and belongs to this process (not a forked parent's)."""
-        return self.owner == os.getpid() and self.proc.poll() is None
+        """Whether the server runs, answers, and belongs to this process (not a forked parent's)."""
+        return self.owner == os.getpid() and self.sock.fileno() >= 0 and self.proc.poll() is None
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
         try:
@@ -106,7 +106,11 @@ class Server:
             reply = self.sock.recv(1 << 16)
         except OSError:
             reply = b""
+        except BaseException:  # Ctrl-C between a request and its reply: the two are out of step
+            self.close()
+            raise
         if not reply:
+            self.close()
             raise OSError("the cell workers' server is gone")
         return json.loads(reply)
 
@@ -137,7 +141,7 @@ class Server:
 
     def close(self) -> None:
         """Stop the server; its workers die with it (only the process that started it does)."""
-        if self.owner != os.getpid():
+        if self.owner != os.getpid() or self.sock.fileno() < 0:
             return
         self.sock.close()
         if self.proc.poll() is None:
@@ -171,7 +175,11 @@ class _Forked:
 
     def __init__(self, memory_mb: int) -> None:
         self.server = server()
-        self.pid, requests, replies = self.server.fork(memory_mb)
+        try:
+            self.pid, requests, replies = self.server.fork(memory_mb)
+        except OSError:  # the server died since it was last asked: once more, with a new one
+            self.server = server()
+            self.pid, requests, replies = self.server.fork(memory_mb)
         self.stdin = os.fdopen(requests, "wb")
         self.stdout = os.fdopen(replies, "rb")
         self.returncode: int | None = None
