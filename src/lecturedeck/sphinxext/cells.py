@@ -102,9 +102,8 @@ def evaluate(
     except SyntaxError as exc:
         return cellworker.Outcome(False, error=f"SyntaxError: {exc.msg}")
     used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public_names(package))
+    # The names it takes from the package, as if imported from it.
     imports = ast.parse(f"from {package} import {', '.join(used)}" if used else "")
-    if used:  # the names it takes from the package, as if imported from it
-        _note_deps(env, imports)
     request = cellworker.request_eval(expression, package)
     timeout = env.config.lecturedeck_cell_timeout
     return _run_cached(env, what, where, request, timeout, imports)
@@ -246,12 +245,22 @@ def _run_cached(
     timeout: float,
     tree: ast.AST,
 ) -> cellworker.Outcome:
-    """The outcome of one piece of the deck: from the cache, or run in the deck's worker."""
+    """The outcome of one piece of the deck: from the cache, or run in the deck's worker.
+
+    The package files ``tree`` imports are the piece's inputs, and the document's dependencies.
+    """
     chain = runs.chain_for(env)
     try:
-        key = chain.next_key(request, timeout, _package_deps(env, tree))
+        deps = _package_deps(env, tree)
     except (OSError, SyntaxError):  # a package file that cannot be read fails where it is run
         chain.key = key = None
+        spec = importlib.util.find_spec(env.config.lecturedeck_package)
+        for path in Path(spec.origin).parent.rglob("*.py") if spec and spec.origin else ():
+            env.note_dependency(str(path))  # any of them may be what it imports
+    else:
+        for path in deps:
+            env.note_dependency(str(path))
+        key = chain.next_key(request, timeout, deps)
     cache = runs.cache
     if key and cache is not None:
         reply = cache.get(key)
