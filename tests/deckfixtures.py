@@ -105,7 +105,9 @@ def run_build(
 def own_lecture_code(project: Path) -> dict[str, str]:
     """Give a project copy its own lecture_code; return the environment that imports it."""
     copy_project(ROOT, project, (f"src/{PACKAGE}",))
-    return {**os.environ, "PYTHONPATH": str(project / "src")}
+    # First on the path, before whatever the test run was given (the tool's own source).
+    path = os.pathsep.join(p for p in (str(project / "src"), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:

@@ -193,7 +193,7 @@ def build_with_a_running_cell(project) -> tuple[subprocess.Popen, str]:
         preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 60
-    while len(processes_with(tag)) < 3 and time.monotonic() < deadline:  # build, worker, spare
+    while len(processes_with(tag)) < 3 and time.monotonic() < deadline:  # build, server, worker
         time.sleep(0.1)
     time.sleep(0.5)  # the cell is running
     return build, tag

@@ -11,7 +11,9 @@ Steps: cold build, no-op rebuild, a one-slide text edit, a one-module edit of
 ``lecture_code`` (for the baseline, a .py edit changes nothing it reads, so this
 is its no-op), then the same on a course of 30 copies of the deck (ours with
 parallel workers), then the deck's first paint in Chromium and the bytes the
-first slide transfers. ``deck_cells`` is the price of isolation: the deck's live
+first slide transfers. ``worker_start`` is a deck's clean worker forked from the warm
+server, against a new interpreter importing the same (how workers started before).
+``deck_cells`` is the price of isolation: the deck's live
 cells run in a fresh worker process (as the build runs them), against the same
 cells run inside the build's own process (its baseline). Every figure is the
 median of several runs; the table gives the ratio ours / baseline, and
@@ -57,6 +59,7 @@ TARGETS = {  # seconds (bytes for first_slide_bytes), from the issues that asked
     "explorable_redraw": 0.030,
     "explorable_redraw_p95": 0.050,
     "explorable_grid": 0.3,
+    "worker_start": 0.01,
 }
 # One control change, timed in the page: from the input event to the next animation frame.
 # The baseline is the same change of a slider that draws nothing: the frame's own floor.
@@ -327,6 +330,28 @@ def measure_cells(folder: Path, deck: str, runs: int) -> tuple[list[float], list
     return isolated, inline
 
 
+def measure_worker_start(runs: int) -> tuple[list[float], list[float]]:
+    """A deck's clean worker, answering its first request, forked from the running server.
+
+    The baseline: a new interpreter importing the same, as workers were started before.
+    """
+    from lecturedeck.sphinxext import cellworker
+
+    cellworker.Worker().close()  # the server is up, as it is once a build has started
+    forked, fresh = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        worker = cellworker.Worker()
+        assert worker.run("from lecture_code import softmax").ok
+        forked.append(time.perf_counter() - t0)
+        worker.close()
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-c", "import lecturedeck.sphinxext.cellrun, lecture_code"]
+        subprocess.run(cmd, check=True, env={**os.environ, "PYTHONSTARTUP": ""})
+        fresh.append(time.perf_counter() - t0)
+    return forked, fresh
+
+
 def summarise(ours: dict, base: dict) -> list[dict]:
     """One row per step: medians, the ratio ours / baseline, and the target."""
     rows = []
@@ -393,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     # Baseline: the same cells inside the build's process, as they ran before isolation.
     isolated, inline = measure_cells(work / "ours" / "_build" / "slides", DECK, args.runs + 2)
     ours["deck_cells"], base["deck_cells"] = isolated, inline
+    ours["worker_start"], base["worker_start"] = measure_worker_start(args.runs + 7)
     base.update(measure_paint(work / "baseline" / "_build" / "slides", DECK, args.runs + 2))
     redraw, floor = measure_explorables(work / "ours" / "_build" / "slides", DECK)
     ours.update(redraw)

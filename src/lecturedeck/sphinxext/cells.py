@@ -1,15 +1,42 @@
-"""What build-time Python shares: the deck's worker process and the code it depends on.
+"""What build-time Python shares: the deck's worker, its code, and its cached results.
 
-Each deck's cells, quiz keys, ``:eval:`` values and claims run in one worker of its own
-(:mod:`lecturedeck.sphinxext.cellworker`), started ahead while the previous deck is read.
+Each deck's cells, quiz keys, explorable grids, ``:eval:`` values and claims run, in document
+order, in one worker of its own (:mod:`lecturedeck.sphinxext.cellworker`), forked when the
+deck first needs it from a server that has imported the lecture package already.
+
+**Results are cached by content.** Every piece that runs in a deck's worker (a cell, a key, a
+grid, a value, a check, in the order the deck runs them) has a key: the hash of its own
+request and limits, of the contents of the lecture package's files it imports (read from its
+imports by :func:`lecturedeck.deps.code_deps`, as the figure runner reads a script's), of
+the tool (``lecturedeck_source_hash`` and the Python version), and of the previous piece's
+key. The key is a chain: it covers every earlier piece of the deck, its source and the files
+it imports, since earlier pieces may change the worker's state (patch a module, set a seed)
+that a later one reads. A prose edit changes no key, so nothing runs; a ``lecture_code``
+edit changes the keys from the first piece that imports the edited file on, so that piece
+and every later one run again, in order, and the ones before it are read from the cache.
+
+A piece whose result is not cached runs in the deck's worker; if earlier pieces of the deck
+came from the cache, the worker first runs them again (their results are already known, and
+thrown away), so that it starts from the state they leave. A failure is never cached, and the
+rest of its deck is then run without the cache (a failing cell fails every build until it is
+fixed). Entries live in ``_build/.cache/cells/<key>.json``, one per key, written atomically;
+one that cannot be read is dropped with a one-line note and its piece runs again.
+``make clean`` removes them with the rest of ``_build``.
+
+With ``LECTUREDECK_RUN_LOG=FILE`` in the environment, each piece run in a worker appends a
+line ``WHAT<TAB>DOCNAME<TAB>SOURCE`` (``replay`` lines for pieces run again for their
+state): the tests count the runs this way.
 """
 
 from __future__ import annotations
 
 import ast
 import atexit
+import hashlib
 import importlib
 import importlib.util
+import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +46,11 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 from lecturedeck.deps import code_deps
+from lecturedeck.project import BUILD, write_atomic
 from lecturedeck.sphinxext import cellworker
+
+CACHE_DIR = f"{BUILD}/.cache/cells"  # under the project root
+RUN_LOG_ENV = "LECTUREDECK_RUN_LOG"
 
 
 def note_package_deps(directive: SphinxDirective, tree: ast.AST) -> None:
@@ -28,10 +59,16 @@ def note_package_deps(directive: SphinxDirective, tree: ast.AST) -> None:
 
 
 def _note_deps(env: BuildEnvironment, tree: ast.AST) -> None:
+    for path in _package_deps(env, tree):
+        env.note_dependency(str(path))
+
+
+def _package_deps(env: BuildEnvironment, tree: ast.AST) -> set[Path]:
+    """The lecture package's files that running ``tree`` runs (as the figure runner reads it)."""
     spec = importlib.util.find_spec(env.config.lecturedeck_package)
     if spec and spec.origin:
-        for path in code_deps(tree, Path(spec.origin).parent):
-            env.note_dependency(str(path))
+        return code_deps(tree, Path(spec.origin).parent)
+    return set()
 
 
 def public_names(package: str) -> set[str]:
@@ -65,26 +102,203 @@ def evaluate(
     except SyntaxError as exc:
         return cellworker.Outcome(False, error=f"SyntaxError: {exc.msg}")
     used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public_names(package))
-    if used:  # the names it takes from the package, as if imported from it
-        _note_deps(env, ast.parse(f"from {package} import {', '.join(used)}"))
+    # The names it takes from the package, as if imported from it.
+    imports = ast.parse(f"from {package} import {', '.join(used)}" if used else "")
+    request = cellworker.request_eval(expression, package)
     timeout = env.config.lecturedeck_cell_timeout
-    return run_for_document(
-        env, what, where, lambda worker: worker.evaluate(expression, package, timeout)
-    )
+    return _run_cached(env, what, where, request, timeout, imports)
+
+
+def run_cell(
+    directive: SphinxDirective, what: str, source: str, timeout: float
+) -> cellworker.Outcome:
+    """Run ``source`` as a cell in the deck's worker, or take its cached result.
+
+    On Ctrl-C, say which ``what`` was running, and where.
+    """
+
+    def where() -> str:
+        return "{}:{}".format(*directive.state_machine.get_source_and_line(directive.lineno))
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # it fails in the worker, and a failure is never cached
+        tree = ast.Module(body=[], type_ignores=[])
+    request = cellworker.request_cell(source)
+    return _run_cached(directive.env, what, where, request, timeout, tree)
+
+
+# -- The cache ------------------------------------------------------------------------------------
+class ResultCache:
+    """One JSON file per key: ``{"key": KEY, "reply": the worker's reply}``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> dict | None:
+        """The cached reply for ``key``, or None; an entry that cannot be read is dropped."""
+        path = self._path(key)
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            stored = None
+        if (
+            isinstance(stored, dict)
+            and stored.get("key") == key
+            and isinstance(stored.get("reply"), dict)
+            and stored["reply"].get("ok") is True
+        ):
+            return stored["reply"]
+        print(f"slides: note: {path} is not a cached result; discarded", file=sys.stderr)
+        path.unlink(missing_ok=True)
+        return None
+
+    def put(self, key: str, reply: dict) -> None:
+        """Keep a successful reply (written in one step: a reader never sees half of it)."""
+        try:
+            write_atomic(self._path(key), json.dumps({"key": key, "reply": reply}))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+_digests: dict[tuple[Path, int, int], str] = {}
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    known = (path, stat.st_mtime_ns, stat.st_size)
+    if known not in _digests:
+        _digests[known] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _digests[known]
+
+
+class DeckChain:
+    """The key chain of the deck being read, and its pieces the worker has not run (yet)."""
+
+    def __init__(self, docname: str, base: str) -> None:
+        self.docname = docname
+        self.key: str | None = base  # None: the rest of the deck runs without the cache
+        self.unrun: list[tuple[dict, float]] = []
+
+    def next_key(self, request: dict, timeout: float, deps: set[Path]) -> str | None:
+        """The key of the next piece: it, the files it imports, and every piece before it."""
+        if self.key is None:
+            return None
+        files = sorted((p.name, str(p), _file_digest(p)) for p in deps)
+        piece = [self.key, request, timeout, [(name, digest) for name, _, digest in files]]
+        self.key = hashlib.sha256(json.dumps(piece, sort_keys=True).encode()).hexdigest()
+        return self.key
+
+
+class DeckRuns:
+    """The build's cache, and the chain of the deck being read in this process."""
+
+    def __init__(self) -> None:
+        self.cache: ResultCache | None = None
+        self.chain: DeckChain | None = None
+
+    def start(self, app: Sphinx) -> None:
+        """The build starts: find the cache folder."""
+        self.cache = ResultCache(Path(app.confdir) / CACHE_DIR)
+        self.chain = None
+        cellworker.PRELOAD = app.config.lecturedeck_package
+
+    def chain_for(self, env: BuildEnvironment) -> DeckChain:
+        """The chain of the deck being read: a new one when another deck starts."""
+        if self.chain is None or self.chain.docname != env.docname:
+            config = env.config
+            tool = [
+                config.lecturedeck_source_hash,
+                sys.version,
+                config.lecturedeck_package,
+                config.lecturedeck_cell_memory_mb,
+            ]
+            base = hashlib.sha256(json.dumps(tool).encode()).hexdigest()
+            self.chain = DeckChain(env.docname, base)
+        return self.chain
+
+    def release(self, *_args: object) -> None:
+        """The deck has been read: the next one starts a chain of its own."""
+        self.chain = None
+
+
+runs = DeckRuns()
+
+
+def _log(what: str, docname: str, request: dict) -> None:
+    log = os.environ.get(RUN_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{what}\t{docname}\t{json.dumps(request['source'])}\n")
+
+
+def _run_cached(
+    env: BuildEnvironment,
+    what: str,
+    where: Callable[[], str],
+    request: dict,
+    timeout: float,
+    tree: ast.AST,
+) -> cellworker.Outcome:
+    """The outcome of one piece of the deck: from the cache, or run in the deck's worker.
+
+    The package files ``tree`` imports are the piece's inputs, and the document's dependencies.
+    """
+    chain = runs.chain_for(env)
+    try:
+        deps = _package_deps(env, tree)
+    except (OSError, SyntaxError):  # a package file that cannot be read fails where it is run
+        chain.key = key = None
+        spec = importlib.util.find_spec(env.config.lecturedeck_package)
+        for path in Path(spec.origin).parent.rglob("*.py") if spec and spec.origin else ():
+            env.note_dependency(str(path))  # any of them may be what it imports
+    else:
+        for path in deps:
+            env.note_dependency(str(path))
+        key = chain.next_key(request, timeout, deps)
+    cache = runs.cache
+    if key and cache is not None:
+        reply = cache.get(key)
+        if reply is not None:
+            chain.unrun.append((request, timeout))
+            return cellworker.outcome_of(reply)
+
+    def call(worker: cellworker.Worker) -> dict:
+        # The pieces before this one that came from the cache: run them again for their state.
+        for earlier, limit in chain.unrun:
+            _log("replay", env.docname, earlier)
+            if not worker.ask(earlier, limit).get("ok"):
+                chain.key = None  # it gave another result this time: cache nothing more here
+                break
+        chain.unrun.clear()
+        _log(what, env.docname, request)
+        return worker.ask(request, timeout)
+
+    reply = run_for_document(env, what, where, call)
+    if not reply.get("ok"):
+        chain.key = None
+    elif key and chain.key is not None and cache is not None:
+        cache.put(key, reply)
+    return cellworker.outcome_of(reply)
 
 
 class DeckWorkers:
-    """The worker process of the deck being read, and one started ahead for the next deck.
+    """The worker process of the deck being read, forked when the deck first needs one.
 
-    Each deck gets a fresh interpreter (:mod:`lecturedeck.sphinxext.cellworker`); the spare one is
-    started while the current deck is read, so that the next deck does not wait for it.
-    Forked reader processes start their own (a worker belongs to the process that started it).
+    Each deck gets a fresh interpreter (:mod:`lecturedeck.sphinxext.cellworker`), forked from
+    the build's worker server, which is started ahead, while Sphinx reads up to the first
+    deck. Forked reader processes start their own (a worker belongs to the process that
+    started it).
     """
 
     def __init__(self) -> None:
         self.docname: str | None = None
         self.current: cellworker.Worker | None = None
-        self.spare: cellworker.Worker | None = None
 
     def for_deck(self, docname: str, memory_mb: int) -> cellworker.Worker:
         """The worker for ``docname``: the deck's own, or a fresh one."""
@@ -92,20 +306,13 @@ class DeckWorkers:
             return self.current
         if self.docname != docname:
             self.release()
-        spare, self.spare = self.spare, None
-        if spare is None or not spare.alive() or spare.memory_mb != memory_mb:
-            if spare is not None:
-                spare.close()
-            spare = cellworker.Worker(memory_mb)
-        self.docname, self.current = docname, spare
-        self.spare = cellworker.Worker(memory_mb)
-        return spare
+        self.docname, self.current = docname, cellworker.Worker(memory_mb)
+        return self.current
 
     def warm(self, app: Sphinx, _env: object, docnames: list[str]) -> None:
-        """Start a worker ahead, while Sphinx reads up to the first cell of the decks to read."""
-        memory = app.config.lecturedeck_cell_memory_mb
-        if docnames and (self.spare is None or not self.spare.alive()):
-            self.spare = cellworker.Worker(memory)
+        """Start the worker server ahead, while Sphinx reads up to the first piece to run."""
+        if docnames:
+            cellworker.server()
 
     def release(self, *_args: object) -> None:
         """The deck has been read: stop its worker."""
@@ -114,29 +321,18 @@ class DeckWorkers:
         self.docname, self.current = None, None
 
     def close(self, *_args: object) -> None:
-        """The build is over: stop every worker."""
+        """The build is over: stop every worker, and the server."""
         self.release()
-        if self.spare is not None:
-            self.spare.close()
-            self.spare = None
+        cellworker.close_server()
 
 
 workers = DeckWorkers()
 atexit.register(workers.close)
 
 
-def run_in_worker(directive: SphinxDirective, what: str, call) -> cellworker.Outcome:  # noqa: ANN001
-    """Run ``call(worker)`` in the deck's worker; on Ctrl-C, say which cell was running."""
-
-    def where() -> str:
-        return "{}:{}".format(*directive.state_machine.get_source_and_line(directive.lineno))
-
-    return run_for_document(directive.env, what, where, call)
-
-
 def run_for_document(
     env: BuildEnvironment, what: str, where: Callable[[], str], call: Callable
-) -> cellworker.Outcome:
+) -> dict:
     """Run ``call(worker)`` in the worker of the deck being read; on Ctrl-C, say ``where()``."""
     try:
         worker = workers.for_deck(env.docname, env.config.lecturedeck_cell_memory_mb)
@@ -147,10 +343,16 @@ def run_for_document(
         raise
 
 
+def _release(*args: object) -> None:
+    runs.release()
+    workers.release()
+
+
 def setup(app: Sphinx) -> None:
-    """Register the cells' limits and the workers' life cycle."""
+    """Register the cells' limits, the cache and the workers' life cycle."""
     app.add_config_value("lecturedeck_cell_timeout", cellworker.TIMEOUT_S, "env")
     app.add_config_value("lecturedeck_cell_memory_mb", cellworker.MEMORY_MB, "env")
+    app.connect("builder-inited", runs.start)
     app.connect("env-before-read-docs", workers.warm)
-    app.connect("doctree-read", workers.release)
+    app.connect("doctree-read", _release)
     app.connect("build-finished", workers.close)

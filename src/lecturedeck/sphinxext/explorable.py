@@ -41,7 +41,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from lecturedeck.project import write_atomic
-from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
+from lecturedeck.sphinxext.cells import note_package_deps, run_cell
 from lecturedeck.sphinxext.livecode import cell_html, resolve, strip_decorators, strip_docstring
 
 # Run after an edited function in the browser (livecode.js appends it to the cell): the
@@ -241,7 +241,7 @@ class Explorable(SphinxDirective):
             module=function.__module__, name=function.__qualname__, grid=json.dumps(grid)
         )
         timeout = self.config.lecturedeck_cell_timeout
-        outcome = run_in_worker(self, "explorable", lambda worker: worker.run(code, timeout))
+        outcome = run_cell(self, "explorable", code, timeout)
         if not outcome.ok:
             raise self.error(f"explorable: {outcome.error}")
         try:

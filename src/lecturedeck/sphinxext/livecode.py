@@ -36,7 +36,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from lecturedeck.project import DECKS_OUT, NOTEBOOKS_OUT
-from lecturedeck.sphinxext.cells import note_package_deps, run_in_worker
+from lecturedeck.sphinxext.cells import run_cell
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class LiveCode(SphinxDirective):
         if not source.strip():
             raise self.error("live-code: the cell is empty")
         timeout = self.options.get("timeout", self.config.lecturedeck_cell_timeout)
-        outcome = run_in_worker(self, "cell", lambda worker: worker.run(source, timeout))
+        outcome = run_cell(self, "cell", source, timeout)
         output = outcome.output
         if not outcome.ok:
             # The failing line in its own file, which may be an included one; a cell stopped
@@ -175,11 +175,6 @@ class LiveCode(SphinxDirective):
                 type="lecturedeck",
                 subtype="size",
             )
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            tree = ast.Module(body=[], type_ignores=[])
-        note_package_deps(self, tree)
         # In the browser Pyodide runs a cell a few times slower than CPython: twice the
         # build's limit, and never less than the browser's default of 10 s.
         browser_timeout = max(10, 2 * timeout)
