@@ -9,7 +9,7 @@ JOBS    ?= 1
 SETUP   := $(VENV)/.installed node_modules/.package-lock.json
 export JOBS
 
-.PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test bench clean port
+.PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test test-code bench clean port
 
 help:
 	@echo "make slides    build every deck in slides/ into _build/slides (figures first)"
@@ -21,7 +21,8 @@ help:
 	@echo "make notebooks one Jupyter notebook per deck in _build/notebooks, for students"
 	@echo "make check     visit every slide in Chromium and report problems"
 	@echo "make contact   one contact sheet of thumbnails per deck in _build/contact"
-	@echo "make test      lint, unit, build and browser tests"
+	@echo "make test      everything: lint, slide lint, the decks' build, then every test (in parallel)"
+	@echo "make test-code the lecture code's own tests (unit, property, numerics), in seconds"
 	@echo "make bench     benchmark against plain sphinx-revealjs; writes _build/bench.json"
 	@echo "make port     FROM=old/source [NAME=name]: copy an older toolchain's course into slides/"
 
@@ -100,11 +101,23 @@ lint: $(SETUP)
 lint-slides: $(SETUP)
 	@$(PY) -m lecturedeck.commands.lint_slides slides
 
+# Every test, on every core (TEST_WORKERS=0: in one process, no workers). loadgroup sends each test to the
+# next free worker, except that an xdist_group runs on one worker, in order: conftest.py puts
+# the tests that share a module-scoped fixture in one group, so it is made once.
+TEST_WORKERS ?= auto
+
 test: $(SETUP)
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory lint-slides
 	@$(MAKE) --no-print-directory slides
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# The tests of src/lecture_code alone: nothing is built and no browser starts.
+CODE_TESTS := $(patsubst %,tests/test_%.py,activations attention boundary gates language losses \
+	numerics pure_python reductions)
+
+test-code: $(SETUP)
+	@$(PY) -m pytest -q $(CODE_TESTS)
 
 bench: $(SETUP)
 	@$(PY) -m lecturedeck.commands.bench

@@ -65,11 +65,31 @@ from deckfixtures import (  # noqa: E402, F401 - fixtures shared by build and br
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the groups
 def pytest_collection_modifyitems(items):
-    """Mark tests by what they use, so `-m build` and `-m browser` select them reliably."""
+    """Mark tests by what they use, so `-m build` and `-m browser` select them reliably.
+
+    Under `make test` (xdist, ``--dist loadgroup``) a test goes to whichever worker is free,
+    except that the tests of one ``xdist_group`` all run, one after another, on one worker. A
+    test that uses a module-scoped fixture is put in its module's group, so the fixture is made
+    once, not once per worker. Session fixtures are shared by the workers (``deckfixtures.shared``).
+    """
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & {"project", "built_decks", "two_decks"}:
             item.add_marker("build")
         if used & {"chromium", "deck_page", "deck_server"}:
             item.add_marker("browser")
+        if item.get_closest_marker("xdist_group") is None and _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _uses_module_fixture(item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        fixturedef.scope in ("module", "class", "package")
+        for fixturedefs in info.name2fixturedefs.values()
+        for fixturedef in fixturedefs
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -19,25 +20,61 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "module-4.4.seed.rst"
 
 
+def shared(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """``make(folder)``'s result, made once per test run however many xdist workers ask.
+
+    Serially, ``make`` runs in a fresh temporary folder. Under xdist, the first worker to ask
+    makes it in the run's own temporary folder (the parent of every worker's), holding a lock;
+    the others wait for it and reuse it, and fail with its error if it failed. What it makes is
+    read, never written, by the tests that share it.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return make(tmp_path_factory.mktemp(name))
+    run = tmp_path_factory.getbasetemp().parent
+    made, failed = run / f"{name}.made", run / f"{name}.failed"
+    with open(run / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if made.exists():
+            return Path(made.read_text())
+        if failed.exists():
+            pytest.fail(f"{name}, shared by the workers, failed: {failed.read_text()}")
+        folder = run / name
+        folder.mkdir(exist_ok=True)
+        try:
+            result = make(folder)
+        except BaseException as exc:
+            failed.write_text(f"{type(exc).__name__}: {exc}")
+            raise
+        made.write_text(str(result))
+        return result
+
+
 @pytest.fixture(scope="session")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of this project's sources, for the session: tests never write into the checkout."""
-    return copy_project(ROOT, tmp_path_factory.mktemp("course") / "project")
+    return shared(tmp_path_factory, "course", lambda tmp: copy_project(ROOT, tmp / "project"))
 
 
-@pytest.fixture(scope="session")
-def figs_ready(course: Path) -> Path:
-    """The course copy's figures, made as `make figs` makes them."""
+def _make_figs(course: Path) -> Path:
     assert figs.run(course, quiet=True) == 0, "a figure script failed; run `make figs`"
     return course / "figs"
 
 
 @pytest.fixture(scope="session")
-def built_decks(figs_ready: Path) -> Path:
-    """The real decks, built from the course copy as `make slides` builds them."""
-    course = figs_ready.parent
+def figs_ready(tmp_path_factory: pytest.TempPathFactory, course: Path) -> Path:
+    """The course copy's figures, made as `make figs` makes them."""
+    return shared(tmp_path_factory, "figs", lambda _tmp: _make_figs(course))
+
+
+def _build_decks(course: Path) -> Path:
     assert build(course, course / "slides", course / "_build" / "slides") == 0
     return course / "_build" / "slides"
+
+
+@pytest.fixture(scope="session")
+def built_decks(tmp_path_factory: pytest.TempPathFactory, figs_ready: Path) -> Path:
+    """The real decks, built from the course copy as `make slides` builds them."""
+    return shared(tmp_path_factory, "decks", lambda _tmp: _build_decks(figs_ready.parent))
 
 
 def make_project(dst: Path, figs_from: Path) -> Path:
@@ -74,7 +111,11 @@ def fault_decks(tmp_path_factory: pytest.TempPathFactory, figs_ready: Path) -> P
 
     What ``make check``, ``make pdf`` and ``make contact`` are tested on.
     """
-    project = make_project(tmp_path_factory.mktemp("check-faults") / "project", figs_ready)
+    return shared(tmp_path_factory, "check-faults", lambda tmp: _plant_faults(tmp, figs_ready))
+
+
+def _plant_faults(tmp: Path, figs_ready: Path) -> Path:
+    project = make_project(tmp / "project", figs_ready)
     for rst in FIXTURES.glob("*.rst"):
         shutil.copy2(rst, project / "slides" / rst.name)
     result = run_build(project)

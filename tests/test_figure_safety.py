@@ -257,7 +257,7 @@ def test_an_unwritable_stamps_file_is_one_line(made, tmp_path):
 
 # -- Two runs at once -----------------------------------------------------------------------------
 def test_two_runs_at_once_never_collide(tmp_path):
-    for attempt in range(10):
+    for attempt in range(4):
         root = tiny_project(tmp_path / f"project{attempt}")
         runs = [figure_runner(root), figure_runner(root, "--force")]
         for run in runs:

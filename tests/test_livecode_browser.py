@@ -23,6 +23,10 @@ RUNAWAY = "print('started')\nn = 0\nwhile True:\n    n += 1"
 SOFTMAX = "from lecture_code import softmax\nprint(softmax([3.0, -1.0, 0.5, 0.5]))"
 LOAD = 60000  # ms: the first Run loads Pyodide
 
+# The time limit, Stop and Esc are timed in the page: these tests run one after another, on one
+# xdist worker.
+pytestmark = pytest.mark.xdist_group("pyodide")
+
 # Count the Python workers a page starts: one when Stop interrupts, one more per restart.
 COUNT_WORKERS = """
 window.workersStarted = 0;
