@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import warmrun
 
 from lecturedeck.commands import browser, figs
 from lecturedeck.commands.slides import build
@@ -137,10 +138,9 @@ def build_cmd(project: Path, *extra: str) -> list[str]:
 def run_build(
     project: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``make slides``' build step on a project copy, as a user would."""
-    return subprocess.run(
-        build_cmd(project, *extra), capture_output=True, text=True, timeout=300, env=env
-    )
+    """Run ``make slides``' build step on a project copy, as a user would (forked warm)."""
+    _python, _m, module, *args = build_cmd(project, *extra)
+    return warmrun.run_module(module, *args, env=env, timeout=300)
 
 
 def own_lecture_code(project: Path) -> dict[str, str]:

@@ -162,7 +162,12 @@ def test_output_past_the_cap_stops_the_cell(project):
 
 
 def test_a_memory_bomb_fails_at_its_line(project):
-    code = "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 1024 * 1024))"
+    # The limit from conf.py, and lower than the default: every block a bomb allocates is
+    # zeroed page by page, and on a loaded machine touching the default 1 GiB took longer than
+    # the cell's time limit.
+    with open(project / "conf.py", "a") as conf:
+        conf.write("\nlecturedeck_cell_memory_mb = 256\n")
+    code = "blocks = []\nwhile True:\n    blocks.append(bytearray(16 * 1024 * 1024))"
     (project / "slides" / "deck.rst").write_text(HEAD + cell(code))
     result = run_build(project)
     assert result.returncode == 1

@@ -309,15 +309,19 @@ def bare_kernel(kernel, tmp_path_factory: pytest.TempPathFactory) -> str:
         "import importlib.util as u; "
         "print(u.find_spec('lecture_code'), u.find_spec('ipykernel') is not None)"
     )
+    # Nor does it see the PYTHONPATH this run may have been given (the tool's source, say).
+    laptop = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     assert (
-        subprocess.run([python, "-c", probe], capture_output=True, text=True).stdout
+        subprocess.run([python, "-c", probe], capture_output=True, text=True, env=laptop).stdout
         == "None True\n"
     )
     spec_dir = Path(os.environ["JUPYTER_PATH"]) / "kernels" / "bare"
     spec_dir.mkdir(parents=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     (spec_dir / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "bare", "language": "python"})
+        json.dumps(
+            {"argv": argv, "display_name": "bare", "language": "python", "env": {"PYTHONPATH": ""}}
+        )
     )
     assert KernelSpecManager().get_kernel_spec("bare").argv[0] == str(python)
     return "bare"
