@@ -216,33 +216,67 @@ def katex_cache(project: Path) -> Path:
     return project / "_build/.doctrees/revealjs-slides/katex-cache.json"
 
 
-@pytest.mark.parametrize(
-    "corrupt",
-    ["[1, 2]", "5", "not json", '{"key": null, "formulas": []}', "FORMULAS_TO_NUMBERS"],
-)
-def test_a_corrupt_katex_cache_is_discarded_with_a_note(project, corrupt):
+KATEX_CORRUPT = ["[1, 2]", "5", "not json", '{"key": null, "formulas": []}', "FORMULAS_TO_NUMBERS"]
+
+
+@pytest.mark.parametrize("corrupt", KATEX_CORRUPT)
+def test_a_corrupt_katex_cache_is_recognised_and_dropped(tmp_path, capsys, corrupt):
+    """Each kind of damage, read by the renderer itself (no build, no KaTeX process)."""
+    from lecturedeck.sphinxext.mathrender import KatexProcess
+
+    katex, cache = ROOT / "node_modules" / "katex", tmp_path / "katex-cache.json"
+    good = KatexProcess(katex, cache)
+    stored = {"key": good._key, "formulas": {"x": ["<span>x</span>", None]}}
+    if corrupt == "FORMULAS_TO_NUMBERS":
+        corrupt = json.dumps({**stored, "formulas": dict.fromkeys(stored["formulas"], 7)})
+    cache.write_text(json.dumps(stored))
+    assert KatexProcess(katex, cache)._cache == stored["formulas"]  # the good one is read
+    cache.write_text(corrupt)
+    assert KatexProcess(katex, cache)._cache == {}
+    if corrupt.startswith('{"key": null'):  # another KaTeX's cache: not used, not a problem
+        assert capsys.readouterr().err == ""
+    else:
+        assert capsys.readouterr().err == f"slides: note: {cache} is not a KaTeX cache; discarded\n"
+        assert not cache.exists()
+
+
+def test_a_corrupt_katex_cache_is_discarded_with_a_note_and_the_build_goes_on(project):
     deck = project / "slides" / "deck.rst"
     deck.write_text(GOOD + "\n.. math::\n\n   x^2 + 1\n")
     assert run_build(project).returncode == 0
     cache = katex_cache(project)
-    stored = json.loads(cache.read_text())
-    if corrupt == "FORMULAS_TO_NUMBERS":
-        corrupt = json.dumps({**stored, "formulas": dict.fromkeys(stored["formulas"], 7)})
-    cache.write_text(corrupt)
+    cache.write_text("not json")
     deck.write_text(deck.read_text().replace("Some text.", "Other text."))
     result = run_build(project)
     assert result.returncode == 0, result.stderr
     one_line_errors(result.stderr)
-    assert "is not a KaTeX cache; discarded" in result.stderr or corrupt.startswith('{"key": null')
+    assert "is not a KaTeX cache; discarded" in result.stderr
     assert "katex" in (published(project) / "deck.html").read_text()
     assert json.loads(cache.read_text())["formulas"]  # rebuilt with its formula
 
 
 @pytest.mark.parametrize("corrupt", ["[]", '"text"', '{"fingerprint": 5}', "{trunc"])
-def test_a_corrupt_build_record_is_discarded_and_the_decks_rebuilt(project, corrupt):
+def test_a_corrupt_build_record_is_recognised_and_dropped(tmp_path, capsys, corrupt):
+    """Each kind of damage, read by the build's own reader (no build)."""
+    from lecturedeck.commands.slides import _read_stamp
+
+    stamp = tmp_path / "_build" / ".stage" / "slides.fingerprint"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(json.dumps({"fingerprint": "abc", "files": {"deck.html": [1, 2]}}))
+    assert _read_stamp(stamp, tmp_path)["fingerprint"] == "abc"  # the good one is read
+    stamp.write_text(corrupt)
+    assert _read_stamp(stamp, tmp_path) is None
+    assert capsys.readouterr().err == (
+        "slides: note: _build/.stage/slides.fingerprint is not a build record; "
+        "discarded, rebuilding\n"
+    )
+    assert not stamp.exists()
+
+
+def test_a_corrupt_build_record_is_discarded_and_the_decks_rebuilt(project):
     (project / "slides" / "deck.rst").write_text(GOOD)
     assert run_build(project).returncode == 0
-    (project / "_build/.stage/slides.fingerprint").write_text(corrupt)
+    (project / "_build/.stage/slides.fingerprint").write_text("{trunc")
     result = run_build(project)
     assert result.returncode == 0, result.stderr
     one_line_errors(result.stderr)

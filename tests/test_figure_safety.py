@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -225,6 +226,18 @@ def made(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corrupt_stamps_are_recognised(made, tmp_path, content):
+    """Each kind of damage, read by the runner's own reader (nothing runs)."""
+    figs_dir = tmp_path / "figs"
+    figs_dir.mkdir()
+    shutil.copyfile(made / "figs" / ".stamps.json", figs_dir / ".stamps.json")
+    good, damaged = figs.read_stamps(figs_dir)
+    assert good and not damaged  # the good one is read
+    (figs_dir / ".stamps.json").write_bytes(content)
+    assert figs.read_stamps(figs_dir) == ({}, True)
+
+
+@pytest.mark.parametrize("content", [CORRUPT["truncated"], CORRUPT["path-outside-figs"]])
 def test_corrupt_stamps_are_discarded_in_one_line(made, tmp_path, content):
     root = tmp_path / "project"
     subprocess.run(["cp", "-a", str(made), str(root)], check=True)
