@@ -84,6 +84,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
+def pytest_collection_finish(session):
+    """Fail at once when a group did not reach xdist (pytest 9.2 with xdist 3.8 did that)."""
+    config, items = session.config, session.items
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup")):
+        return
+    lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"--dist loadgroup: pytest-xdist did not apply the groups ({lost[0]} has none); "
+            "the installed pytest and pytest-xdist do not work together (see pyproject.toml)"
+        )
+
+
 def _uses_module_fixture(item) -> bool:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
