@@ -7,6 +7,7 @@ never the time.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup
@@ -134,15 +135,14 @@ def test_a_prose_edit_runs_nothing(deck):
     ]
 
 
-def test_a_module_edit_reruns_from_the_first_piece_that_imports_it(deck):
+def test_a_module_edit_reruns_exactly_the_piece_that_imports_it(deck):
     project, env, log = deck
     module = project / "src" / "lecture_code" / "losses.py"
     module.write_text(module.read_text() + "\n# an edit\n")
     result = run_build(project, env=env)
     assert result.returncode == 0, result.stderr
-    # The cell on slide two imports it; the pieces before it come from the cache and are replayed
-    # for their state, and every piece after it runs (its state may depend on that cell).
-    assert runs(log) == ["replay"] * 4 + ["cell", "claim", "cell", "eval"]
+    # Only the cell on slide two imports it, and no later piece reads a name it touched.
+    assert runs(log) == ["cell"]
 
 
 def test_an_edit_to_a_module_no_piece_imports_runs_nothing(deck):
@@ -153,21 +153,58 @@ def test_an_edit_to_a_module_no_piece_imports_runs_nothing(deck):
     assert runs(log) == []
 
 
-def test_an_edit_to_the_first_cells_module_reruns_the_deck(deck):
+def test_an_edit_to_softmax_reruns_every_piece_that_uses_it_and_no_other(deck):
     project, env, log = deck
     module = project / "src" / "lecture_code" / "reductions.py"
     edit(module, "return [e / total for e in exps]", "return [round(e / total, 3) for e in exps]")
     result = run_build(project, env=env)
     assert result.returncode == 0, result.stderr
-    assert runs(log) == ALL
+    # The first cell, the key, both values and the grid (its figure calls softmax) use it;
+    # the losses cell, the ReLU claim and the last cell neither import it nor read their state.
+    assert runs(log) == ["cell", "quiz key", "eval", "explorable", "eval"]
     assert "[0.269, 0.731]" in (project / "_build" / "slides" / "deck.html").read_text()
 
 
-def test_a_changed_cell_reruns_it_and_what_follows(deck):
+def test_a_changed_cell_reruns_it_and_the_pieces_its_state_feeds(deck):
     project, env, log = deck
     edit(project / "slides" / "deck.rst", "losses.__name__", "losses.__name__.upper()")
     assert run_build(project, env=env).returncode == 0
-    assert runs(log) == ["replay"] * 4 + ["cell", "claim", "cell", "eval"]
+    assert runs(log) == ["cell"]  # no later piece reads `losses`
+    edit(project / "slides" / "deck.rst", "softmax([1.0, 2.0])", "softmax([1.0, 3.0])")
+    assert run_build(project, env=env).returncode == 0
+    assert runs(log) == ["cell"]  # the others call softmax too, but share no state with it
+
+
+def test_state_left_in_a_shared_module_is_replayed_before_a_rerun(project, tmp_path):
+    """Cells share only module state: the seeding cell, cached, runs again for its state before
+    the cell that draws from ``random`` and calls softmax reruns; the result is a full build's;
+    the cell that shares nothing with either stays cached."""
+    deck = (
+        "Deck\n====\n\nSlide\n-----\n\n"
+        ".. live-code::\n\n   import random\n   random.seed(3)\n\n"
+        ".. live-code::\n\n   print('unrelated')\n\n"
+        ".. live-code::\n\n   import random\n   from lecture_code import softmax\n"
+        "   print(softmax([random.random(), 0.0]))\n"
+    )
+    (project / "slides" / "deck.rst").write_text(deck)
+    env = own_lecture_code(project)
+    log = tmp_path / "runs.log"
+    env["LECTUREDECK_RUN_LOG"] = str(log)
+    assert run_build(project, env=env).returncode == 0
+    assert runs(log) == ["cell"] * 3
+    module = project / "src" / "lecture_code" / "reductions.py"
+    edit(module, "return [e / total for e in exps]", "return [1.0 - e / total for e in exps]")
+    result = run_build(project, env=env)
+    assert result.returncode == 0, result.stderr
+    assert runs(log) == ["replay", "cell"]
+    page = project / "_build" / "slides" / "deck.html"
+    cached = results(page.read_text())[0]
+    shutil.rmtree(project / CACHE_DIR)  # and an edit, so that the deck is read again
+    edit(project / "slides" / "deck.rst", "Slide\n", "The slide\n")
+    edit(project / "slides" / "deck.rst", "-----\n", "---------\n")
+    assert run_build(project, env=env).returncode == 0
+    assert runs(log) == ["cell"] * 3
+    assert results(page.read_text())[0] == cached
 
 
 def test_later_pieces_see_the_state_earlier_cached_cells_left(project, tmp_path):

@@ -6,18 +6,24 @@ deck first needs it from a server that has imported the lecture package already.
 
 **Results are cached by content.** Every piece that runs in a deck's worker (a cell, a key, a
 grid, a value, a check, in the order the deck runs them) has a key: the hash of its own
-request and limits, of the contents of the lecture package's files it imports (read from its
-imports by :func:`lecturedeck.deps.code_deps`, as the figure runner reads a script's), of
-the tool (``lecturedeck_source_hash`` and the Python version), and of the previous piece's
-key. The key is a chain: it covers every earlier piece of the deck, its source and the files
-it imports, since earlier pieces may change the worker's state (patch a module, set a seed)
-that a later one reads. A prose edit changes no key, so nothing runs; a ``lecture_code``
-edit changes the keys from the first piece that imports the edited file on, so that piece
-and every later one run again, in order, and the ones before it are read from the cache.
+request and limits, of the requests of the earlier pieces whose state feeds it, of the
+contents of the lecture package's files that it and those pieces import (read from their
+imports by :func:`lecturedeck.deps.code_deps`, as the figure runner reads a script's), and of
+the tool (``lecturedeck_source_hash`` and the Python version).
 
-A piece whose result is not cached runs in the deck's worker; if earlier pieces of the deck
-came from the cache, the worker first runs them again (their results are already known, and
-thrown away), so that it starts from the state they leave. A failure is never cached, and the
+*Whose state feeds a piece:* pieces run one after another in the deck's worker, each in a
+namespace of its own, so what one leaves for another is in the modules both import. An
+earlier piece feeds a later one when both import the same module from outside the lecture
+package (``random``, say), and so does whatever feeds that earlier piece; the lecture package
+is pure functions, changed only by assignment. A piece that may change state no import shows
+(it assigns an attribute, uses ``import *``, declares ``global``, calls ``exec``, ``eval``,
+``setattr`` or ``globals``) feeds every piece after it. So a prose edit changes no key and
+nothing runs; a ``lecture_code`` edit reruns exactly the pieces that run the edited file and
+the pieces they feed; an edited cell reruns with the pieces it feeds.
+
+A piece whose result is not cached runs in the deck's worker; the earlier pieces that feed it
+and have not run in this worker run first (their results are already known, and thrown
+away), so that it starts from the state they leave. A failure is never cached, and the
 rest of its deck is then run without the cache (a failing cell fails every build until it is
 fixed). Entries live in ``_build/.cache/cells/<key>.json``, one per key, written atomically;
 one that cannot be read is dropped with a one-line note and its piece runs again.
@@ -104,9 +110,11 @@ def evaluate(
     used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & public_names(package))
     # The names it takes from the package, as if imported from it.
     imports = ast.parse(f"from {package} import {', '.join(used)}" if used else "")
+    # With the expression itself, which may import, patch or call exec.
+    tree = ast.Module(body=[*imports.body, ast.Expr(tree.body)], type_ignores=[])
     request = cellworker.request_eval(expression, package)
     timeout = env.config.lecturedeck_cell_timeout
-    return _run_cached(env, what, where, request, timeout, imports)
+    return _run_cached(env, what, where, request, timeout, tree)
 
 
 def run_cell(
@@ -177,22 +185,85 @@ def _file_digest(path: Path) -> str:
     return _digests[known]
 
 
+# Calls that change state that no import shows.
+_OPAQUE_CALLS = {"exec", "eval", "setattr", "delattr", "globals", "vars", "__import__"}
+
+
+def state_links(tree: ast.AST, package: str) -> tuple[set[str], bool]:
+    """The module state a piece shares with others, and whether it may change any state.
+
+    Pieces run one after another in the deck's worker, each in a namespace of its own: what
+    one leaves for another is in the modules they both import. So a piece is linked to each
+    module outside ``package`` that it imports, by its top-level name. The lecture package is
+    pure functions: a piece changes its state only by assigning to it. That, and any other
+    change no import shows (deleting an attribute, ``import *``, ``global``, ``exec``,
+    ``eval``, ``setattr``, ``globals``), makes the piece feed every piece after it.
+    """
+    links = set()
+    opaque = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+            links.update(f"import {m.split('.')[0]}" for m in found if m.split(".")[0] != package)
+            opaque = opaque or any(alias.name == "*" for alias in node.names)
+        elif isinstance(node, ast.Name):
+            opaque = opaque or (node.id in _OPAQUE_CALLS and isinstance(node.ctx, ast.Load))
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            opaque = True
+        elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            opaque = True
+    return links, opaque
+
+
+class Piece:
+    """One piece of the deck: its request, its package files, and the pieces feeding it."""
+
+    def __init__(self, request: dict, timeout: float, deps: set[Path], feeders: set[int]):
+        self.request, self.timeout, self.deps, self.feeders = request, timeout, deps, feeders
+
+
 class DeckChain:
-    """The key chain of the deck being read, and its pieces the worker has not run (yet)."""
+    """The pieces of the deck being read, what feeds each, and which ran in the worker."""
 
-    def __init__(self, docname: str, base: str) -> None:
+    def __init__(self, docname: str, base: str, package: str) -> None:
         self.docname = docname
-        self.key: str | None = base  # None: the rest of the deck runs without the cache
-        self.unrun: list[tuple[dict, float]] = []
+        self.package = package
+        self.base: str | None = base  # None: the rest of the deck runs without the cache
+        self.pieces: list[Piece] = []
+        self.touched: dict[str, set[int]] = {}  # module or file -> the pieces linked to it
+        self.opaque: set[int] = set()
+        self.ran: set[int] = set()  # the pieces the deck's worker has run
 
-    def next_key(self, request: dict, timeout: float, deps: set[Path]) -> str | None:
-        """The key of the next piece: it, the files it imports, and every piece before it."""
-        if self.key is None:
+    def add(self, request: dict, timeout: float, deps: set[Path], tree: ast.AST) -> str | None:
+        """Add the next piece; return its key (None: the cache is off for the rest)."""
+        index = len(self.pieces)
+        links, opaque = state_links(tree, self.package)
+        direct = set(self.opaque).union(*(self.touched.get(n, ()) for n in links))
+        feeders = set(direct)
+        for j in direct:
+            feeders |= self.pieces[j].feeders
+        self.pieces.append(Piece(request, timeout, deps, feeders))
+        for link in links:
+            self.touched.setdefault(link, set()).add(index)
+        if opaque:
+            self.opaque.add(index)
+        if self.base is None:
             return None
-        files = sorted((p.name, str(p), _file_digest(p)) for p in deps)
-        piece = [self.key, request, timeout, [(name, digest) for name, _, digest in files]]
-        self.key = hashlib.sha256(json.dumps(piece, sort_keys=True).encode()).hexdigest()
-        return self.key
+        files = set(deps).union(*(self.pieces[j].deps for j in feeders))
+        digests = sorted((p.name, _file_digest(p)) for p in files)
+        sources = [[self.pieces[j].request, self.pieces[j].timeout] for j in sorted(feeders)]
+        piece = [self.base, request, timeout, sources, digests]
+        return hashlib.sha256(json.dumps(piece, sort_keys=True).encode()).hexdigest()
+
+    def to_replay(self) -> list[Piece]:
+        """The feeders of the last piece the worker has not run, in order; now counted as run."""
+        index = len(self.pieces) - 1
+        todo = sorted(self.pieces[index].feeders - self.ran)
+        self.ran.update(todo)
+        self.ran.add(index)
+        return [self.pieces[j] for j in todo]
 
 
 class DeckRuns:
@@ -219,7 +290,7 @@ class DeckRuns:
                 config.lecturedeck_cell_memory_mb,
             ]
             base = hashlib.sha256(json.dumps(tool).encode()).hexdigest()
-            self.chain = DeckChain(env.docname, base)
+            self.chain = DeckChain(env.docname, base, config.lecturedeck_package)
         return self.chain
 
     def release(self, *_args: object) -> None:
@@ -253,36 +324,35 @@ def _run_cached(
     try:
         deps = _package_deps(env, tree)
     except (OSError, SyntaxError):  # a package file that cannot be read fails where it is run
-        chain.key = key = None
+        chain.base = None
+        deps = set()
         spec = importlib.util.find_spec(env.config.lecturedeck_package)
         for path in Path(spec.origin).parent.rglob("*.py") if spec and spec.origin else ():
             env.note_dependency(str(path))  # any of them may be what it imports
     else:
         for path in deps:
             env.note_dependency(str(path))
-        key = chain.next_key(request, timeout, deps)
+    key = chain.add(request, timeout, deps, tree)
     cache = runs.cache
     if key and cache is not None:
         reply = cache.get(key)
         if reply is not None:
-            chain.unrun.append((request, timeout))
             return cellworker.outcome_of(reply)
 
     def call(worker: cellworker.Worker) -> dict:
-        # The pieces before this one that came from the cache: run them again for their state.
-        for earlier, limit in chain.unrun:
-            _log("replay", env.docname, earlier)
-            if not worker.ask(earlier, limit).get("ok"):
-                chain.key = None  # it gave another result this time: cache nothing more here
+        # The pieces feeding this one that came from the cache: run them again for their state.
+        for earlier in chain.to_replay():
+            _log("replay", env.docname, earlier.request)
+            if not worker.ask(earlier.request, earlier.timeout).get("ok"):
+                chain.base = None  # it gave another result this time: cache nothing more here
                 break
-        chain.unrun.clear()
         _log(what, env.docname, request)
         return worker.ask(request, timeout)
 
     reply = run_for_document(env, what, where, call)
     if not reply.get("ok"):
-        chain.key = None
-    elif key and chain.key is not None and cache is not None:
+        chain.base = None
+    elif key and chain.base is not None and cache is not None:
         cache.put(key, reply)
     return cellworker.outcome_of(reply)
 
