@@ -117,7 +117,7 @@ CODE_TESTS := $(patsubst %,tests/test_%.py,activations attention boundary gates 
 	numerics pure_python reductions)
 
 test-code: $(SETUP)
-	@$(PY) -m pytest -q $(CODE_TESTS)
+	@$(PY) -m pytest -q -n $(TEST_WORKERS) $(CODE_TESTS)
 
 bench: $(SETUP)
 	@$(PY) -m lecturedeck.commands.bench

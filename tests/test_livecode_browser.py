@@ -45,19 +45,27 @@ def served(request, built_decks):
         yield url, isolated
 
 
-@pytest.fixture()
-def live(chromium, served):
-    """A page on the deck, its watch, and whether the page is cross-origin isolated."""
-    url, isolated = served
+@pytest.fixture(scope="module")
+def context(chromium, served):
+    """One browser context per way of serving: its pages share the HTTP cache, as the tabs of
+    one browser do, so Pyodide is fetched and compiled once, not once a test."""
     context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(COUNT_WORKERS)
+    yield context
+    context.close()
+
+
+@pytest.fixture()
+def live(context, served):
+    """A new page on the deck, its watch, and whether the page is cross-origin isolated."""
+    url, isolated = served
     page = context.new_page()
-    page.add_init_script(COUNT_WORKERS)
     watch = PageWatch(page, url)
     page.goto(f"{url}/{DECK}")
     browser.wait_for_deck(page)
     assert page.evaluate("crossOriginIsolated") is isolated
     yield page, watch, isolated
-    context.close()
+    page.close()
 
 
 def wait_state(cell, states: list[str], timeout: int = LOAD) -> str:
