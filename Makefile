@@ -6,7 +6,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8000
 JOBS    ?= 1
-SETUP   := $(VENV)/.installed node_modules/.package-lock.json
+LITE_WHEELS := $(VENV)/share/lecturedeck/pyodide-wheels
+SETUP   := $(VENV)/.installed node_modules/.package-lock.json $(LITE_WHEELS)/.downloaded
 export JOBS
 
 .PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test test-code bench clean port
@@ -36,6 +37,14 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# The wheels the companion site's JupyterLite kernel loads in the browser (site/jupyterlite-wheels.txt:
+# pure Python, for Pyodide's Python, hash-checked); make html serves them from the build folder.
+$(LITE_WHEELS)/.downloaded: site/jupyterlite-wheels.txt $(VENV)/.installed
+	rm -rf $(LITE_WHEELS)
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --implementation py --platform any \
+	  --python-version 3.14 --require-hashes -r site/jupyterlite-wheels.txt -d $(LITE_WHEELS)
 	touch $@
 
 # pip-tools runs in a venv of its own, so that .venv holds exactly what the lock lists.

@@ -76,7 +76,17 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
         "sphinx_gallery.gen_gallery",
         "lecturedeck.sphinxext.site",
         "myst_nb",  # the decks' notebooks (site/notebook_pages, copied by make html)
+        "jupyterlite_sphinx",  # ... and run in the browser: _build/html/lite
     ]
+    # JupyterLite with the Pyodide kernel, built after the pages from the folder make html
+    # prepares (_build/.lite: Pyodide from node_modules, the kernel's wheels; all local). Its
+    # files are the decks' notebooks, as in _build/notebooks (the site extension copies them
+    # into the content folder). The site's own .ipynb pages stay myst-nb's.
+    from lecturedeck.project import LITE_SRC as _LITE_SRC  # noqa: E402
+
+    jupyterlite_dir = str(_root / _LITE_SRC)
+    jupyterlite_content_dir = str(_root / _LITE_SRC / "contents")  # not in site/
+    jupyterlite_bind_ipynb_suffix = False
     nb_execution_mode = "off"  # shown as make notebooks wrote them, with the build's outputs
     myst_enable_extensions = ["dollarmath"]  # $...$ and $$...$$, rendered like the decks' math
     myst_all_links_external = True  # a notebook's links are the deck's, as written
@@ -99,6 +109,9 @@ if tags.has("site"):  # noqa: F821 - `tags` is provided by Sphinx
         "min_reported_time": 3600,
         "show_signature": False,
         "within_subsection_order": "FileNameSortKey",
+        # No "try it in the browser" on the gallery: its scripts need numpy and matplotlib,
+        # which the site's Pyodide does not hold (it serves the kernel's wheels alone).
+        "jupyterlite": None,
         "remove_config_comments": True,
         "first_notebook_cell": (
             "# Run this notebook in the project's scripts/ folder, with the project installed\n"

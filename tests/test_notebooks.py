@@ -388,11 +388,13 @@ def test_a_deck_with_cells_links_its_notebook_on_its_title_slide(course_notebook
     _, paths = course_notebooks
     deck = BeautifulSoup((built_decks / f"{DECK}.html").read_text(), "html.parser")
     links = deck.select("p.deck-notebook a")
-    assert len(links) == 1
-    link = links[0]
-    assert link.get_text() == "Notebook" and link["href"] == f"../notebooks/{DECK}.ipynb"
+    assert [a.get_text() for a in links] == ["Notebook", "Run it in the browser"]
+    link, lite = links
+    assert link["href"] == f"../notebooks/{DECK}.ipynb"
+    # The same notebook in the companion site's JupyterLite (make html builds it there).
+    assert lite["href"] == f"../html/lite/notebooks/index.html?path={DECK}.ipynb"
     first_slide = deck.select(".slides section")[0]
-    assert link in first_slide.find_all("a")
+    assert link in first_slide.find_all("a") and lite in first_slide.find_all("a")
     target = (built_decks / html.unescape(link["href"])).resolve()
     assert target in [p.resolve() for p in paths] and target.is_file()
     index = (built_decks / "index.html").read_text()

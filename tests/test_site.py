@@ -15,10 +15,11 @@ from deckfixtures import ROOT, PageWatch
 
 import lecture_code
 from lecturedeck import project
-from lecturedeck.commands import browser, figs
+from lecturedeck.commands import browser, figs, notebooks
 
 pytestmark = pytest.mark.build
 
+DECK = "module4_4"  # the real deck, with its notebook
 EXTRA_DECK = "zz_extra_deck"
 EXTRA_TITLE = "An Extra Deck, Added For The Test"
 
@@ -41,13 +42,19 @@ def run_site(root: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory) -> Path:
-    """The companion site, built once from scratch, with one extra deck dropped in."""
+def built_site(tmp_path_factory, built_decks: Path) -> Path:
+    """The companion site, built once from scratch, with one extra deck dropped in.
+
+    Its notebooks: the real deck's, as `make notebooks` writes it from the built decks, and
+    the extra deck's, written by hand.
+    """
     root = copy_site_project(tmp_path_factory.mktemp("site") / "project")
     (root / "slides" / f"{EXTRA_DECK}.rst").write_text(
         f"{EXTRA_TITLE}\n{'=' * len(EXTRA_TITLE)}\n\nA slide\n-------\n\nText.\n"
     )
-    write_notebook(root / "_build" / "notebooks" / f"{EXTRA_DECK}.ipynb")
+    out = root / "_build" / "notebooks"
+    notebooks.run(built_decks.parent.parent, out=out, decks=[DECK])
+    write_notebook(out / f"{EXTRA_DECK}.ipynb")
     result = run_site(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
@@ -85,9 +92,13 @@ def write_notebook(path: Path) -> None:
 
 def test_the_site_shows_each_notebook_with_its_math_figures_and_outputs(built_site):
     listing = page(built_site, "notebook_pages/index.html")
-    assert [a.get_text() for a in listing.select(".toctree-wrapper a")] == [EXTRA_TITLE]
+    titles = [project.deck_title(built_site / "slides" / f"{d}.rst") for d in (DECK, EXTRA_DECK)]
+    listed = [a.get_text() for a in listing.select(".toctree-wrapper a")]
+    assert [listed[0], listed[-1]] == titles  # (the real deck's sections are listed too)
     shown = page(built_site, f"notebook_pages/{EXTRA_DECK}.html")
     assert shown.select_one("h1").get_text().strip().rstrip("#").strip() == EXTRA_TITLE
+    run = shown.find("a", string="Run this notebook in the browser")
+    assert run["href"] == f"../lite/notebooks/index.html?path={EXTRA_DECK}.ipynb"
     assert shown.select(".math .katex, .katex")  # prerendered like the decks' math
     image = shown.select_one("img[alt='A pixel']")
     assert image is not None and (built_site / "_build" / "html" / "notebook_pages").exists()
@@ -106,14 +117,18 @@ def test_deck_links_list_every_deck_with_its_slides_and_notebook(built_site, nam
     listed = {}
     for item in page(built_site, name).select("ul.deck-links > li"):
         title = item.select_one(".deck-title").get_text()
-        slides, notebook = item.select("a.deck-slides"), item.select("a.deck-notebook")
-        assert [a.get_text() for a in slides + notebook] == ["slides", "notebook"], item
-        assert item.get_text() == f"{title} \N{EM DASH} slides \N{MIDDLE DOT} notebook"
-        listed[title] = (slides[0]["href"], notebook[0]["href"])
+        links = [item.select(f"a.deck-{kind}") for kind in ("slides", "notebook", "lite")]
+        assert [a.get_text() for [a] in links] == ["slides", "notebook", "run it in the browser"]
+        assert item.get_text() == (
+            f"{title} \N{EM DASH} slides \N{MIDDLE DOT} notebook \N{MIDDLE DOT} "
+            "run it in the browser"
+        )
+        listed[title] = tuple(a["href"] for [a] in links)
     expected = {
         project.deck_title(built_site / "slides" / f"{deck}.rst"): (
             f"../slides/{deck}.html",
             f"../notebooks/{deck}.ipynb",
+            f"lite/notebooks/index.html?path={deck}.ipynb",
         )
         for deck in project.deck_names(built_site / "slides")
     }
@@ -121,7 +136,13 @@ def test_deck_links_list_every_deck_with_its_slides_and_notebook(built_site, nam
     assert listed[EXTRA_TITLE] == (
         f"../slides/{EXTRA_DECK}.html",
         f"../notebooks/{EXTRA_DECK}.ipynb",
+        f"lite/notebooks/index.html?path={EXTRA_DECK}.ipynb",
     )
+    # JupyterLite holds each notebook as make notebooks wrote it.
+    lite = built_site / "_build" / "html" / "lite" / "files"
+    for deck in (DECK, EXTRA_DECK):
+        written = built_site / "_build" / "notebooks" / f"{deck}.ipynb"
+        assert nbformat.read(lite / f"{deck}.ipynb", 4) == nbformat.read(written, 4)
     assert len(listed) >= 2
 
 
@@ -229,6 +250,87 @@ def test_nothing_loads_from_outside_in_chromium(built_site, chromium):
                 assert watch.errors == [], watch.errors
             finally:
                 context.close()
+
+
+def printed(outputs: list[dict]) -> str:
+    """What a run cell shows, as the deck prints it: its stdout, then its value's repr."""
+    out = "".join(o["text"] for o in outputs if o["output_type"] == "stream")
+    for o in outputs:
+        if o["output_type"] == "execute_result":
+            out += o["data"]["text/plain"] + "\n"
+    return out
+
+
+# JupyterLite's app (exposed as window.jupyterapp by the site's jupyter-lite.json): the open
+# notebook, once its kernel session exists.
+NOTEBOOK_OPEN = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    return Boolean(panel && panel.sessionContext && panel.sessionContext.session);
+}"""
+RUN_ALL = """async () => {
+    const app = window.jupyterapp, panel = app.shell.currentWidget;
+    await panel.sessionContext.ready;
+    await app.commands.execute("notebook:run-all-cells");
+}"""
+ALL_RAN = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const code = [...panel.content.model.cells].filter(c => c.type === "code");
+    return panel.sessionContext.session.kernel.status === "idle"
+        && code.every(c => c.executionCount !== null);
+}"""
+OUTPUTS = """() => [...window.jupyterapp.shell.currentWidget.content.model.cells]
+    .filter(c => c.type === "code").map(c => ({id: c.id, outputs: c.outputs.toJSON()}))"""
+
+
+def test_a_notebook_runs_in_the_browser_from_the_site_on_pyodide_from_the_build(
+    built_site, chromium
+):
+    """The deck's notebook in the site's JupyterLite, from its deck link: every cell prints
+    what the build printed, and every file (Pyodide, the kernel's wheels) comes from the site."""
+    html = built_site / "_build" / "html"
+    link = page(built_site, "index.html").select_one(f"a.deck-lite[href$='={DECK}.ipynb']")
+    stored = nbformat.read(built_site / "_build" / "notebooks" / f"{DECK}.ipynb", 4)
+    requested: list[str] = []
+    with browser.serve(html) as base:
+        context = chromium.new_context()
+        try:
+            context.on("request", lambda r: requested.append(r.url))  # the workers' too
+            tab = context.new_page()
+            tab.goto(f"{base}/{link['href']}")
+            tab.wait_for_function(NOTEBOOK_OPEN, timeout=60_000)
+            tab.evaluate(RUN_ALL)
+            tab.wait_for_function(ALL_RAN, timeout=180_000, polling=250)
+            ran = tab.evaluate(OUTPUTS)
+        finally:
+            context.close()
+    [setup] = [c for c in ran if c["id"] == "setup"]
+    assert re.fullmatch(
+        r"lecture_code: the code this notebook carries \(\d+ modules\), in /tmp/\S+\n",
+        printed(setup["outputs"]),
+    )
+    before = [c for c in stored.cells if c.cell_type == "code" and c.get("id") != "setup"]
+    after = [c for c in ran if c["id"] != "setup"]
+    assert [c["id"] for c in after] == [c.get("id") for c in before]
+    for old, new in zip(before, after, strict=True):
+        assert not [o for o in new["outputs"] if o["output_type"] == "error"], old.source
+        assert printed(new["outputs"]) == printed(old.outputs), old.source
+    assert len(after) >= 7
+    # Pyodide and the kernel's packages were loaded, from the site's own folder ...
+    pyodide = f"{base}/lite/static/pyodide/"
+    for name in ("pyodide.asm.wasm", "python_stdlib.zip", "micropip-", "ipython-", "comm-"):
+        assert any(u.startswith(pyodide + name) for u in requested), name
+    # ... and nothing from anywhere else. (A markdown cell's figure is an `attachment:` URL,
+    # which the browser cannot load and JupyterLab replaces with the attached image.)
+    outside = [
+        u
+        for u in requested
+        if not u.startswith(f"{base}/") and not u.startswith(("data:", "blob:", "attachment:"))
+    ]
+    assert outside == []
+    for url in requested:
+        if url.startswith(f"{base}/"):
+            path = html / url[len(base) + 1 :].split("?")[0]
+            assert path.resolve().is_relative_to(html.resolve()), url
 
 
 def test_a_warning_fails_the_site_build(tmp_path):

@@ -30,6 +30,9 @@ SITE_OUT = "_build/html"
 PDF_OUT = "_build/pdf"
 CONTACT_OUT = "_build/contact"
 NOTEBOOKS_OUT = "_build/notebooks"  # one .ipynb per deck, for students
+LITE_SRC = "_build/.lite"  # what make html gives JupyterLite: its config and the local Pyodide
+LITE_OUT = "lite"  # JupyterLite in the site, _build/html/lite (jupyterlite-sphinx's folder)
+LITE_WHEELS = "share/lecturedeck/pyodide-wheels"  # in the venv (sys.prefix): make setup
 FIG_OUT_ENV = "LECTUREDECK_FIG_OUT"  # where figstyle.save() writes; set by the figure runner
 
 # -- The slide ------------------------------------------------------------------------------------

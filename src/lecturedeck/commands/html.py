@@ -6,7 +6,9 @@ tag, which switches on the companion-site section at the end of ``conf.py``:
 pydata-sphinx-theme in the project's palette, sphinx-gallery (the same
 ``scripts/plot_*.py`` that draw the deck figures, shown with their code and as .py and
 .ipynb downloads), autodoc for ``lecture_code``, and the site's directives
-(:mod:`lecturedeck.sphinxext.site`), which link each deck and its notebook beside the site.
+(:mod:`lecturedeck.sphinxext.site`), which link each deck and its notebook beside the site,
+and jupyterlite-sphinx, which builds JupyterLite into ``_build/html/lite`` so that each
+notebook runs in the browser (:mod:`lecturedeck.commands.lite` prepares it).
 
 sphinx-gallery reruns an example only when the example's own file changed. A
 figure also depends on the ``lecture_code`` modules it imports and on the
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from lecturedeck.project import (
     DECKS_OUT,
+    LITE_OUT,
     NOTEBOOKS_OUT,
     SITE,
     SITE_OUT,
@@ -33,6 +36,7 @@ from lecturedeck.project import (
     write_atomic,
 )
 
+LITE_STATE = ".jupyterlite.doit.db"  # jupyter lite build's task state, in the folder it runs in
 GALLERY = "auto_examples"  # sphinx-gallery's output folder, inside the site's sources
 STAMPS = "_build/.gallery-stamps.json"
 
@@ -89,6 +93,9 @@ def _publish_notebook(path: Path, pages: Path, rel: Path) -> None:
     import base64
 
     notebook = json.loads(path.read_text())
+    lite = "../" * len(rel.parts) + f"{LITE_OUT}/notebooks/index.html?path={rel.as_posix()}"
+    run = f"[Run this notebook in the browser]({lite}): JupyterLite, nothing to install."
+    notebook["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": run})
     folder = pages / rel.parent / path.stem
     for cell in notebook["cells"]:
         for name, data in cell.pop("attachments", {}).items():
@@ -138,13 +145,27 @@ def build(root: Path, out: Path, quiet: bool = False) -> int:
     """Build the companion site of the project at ``root`` into ``out``. Return an exit status."""
     from sphinx.cmd.build import build_main
 
+    from lecturedeck.commands import lite
+
     t0 = time.perf_counter()
     forget_stale_examples(root)
     publish_notebooks(root)
+    try:
+        lite.prepare(root)
+    except lite.LiteError as exc:
+        print(f"html: error: {exc}", file=sys.stderr)
+        return 1
+    # jupyter lite build keeps its task state in the folder it runs in (site/), and then
+    # skips tasks whose output a later build needs: every build starts afresh.
+    doit_db = root / SITE / LITE_STATE
+    doit_db.unlink(missing_ok=True)
     args = sphinx_args(root, root / SITE, out, "html", tags=("site",))
     if not quiet:
         args.remove("-q")
-    status = build_main(args)
+    try:
+        status = build_main(args)
+    finally:
+        doit_db.unlink(missing_ok=True)
     if status != 0:
         # Sphinx re-reads only changed pages, so the next build would not repeat this one's
         # warnings: make it start afresh instead.
@@ -153,6 +174,7 @@ def build(root: Path, out: Path, quiet: bool = False) -> int:
         return 1
     _remember(root)
     print(f"html: built in {time.perf_counter() - t0:.1f} s: {out / 'index.html'}")
+    print(f"html: the notebooks run in the browser from {out / LITE_OUT}, served over http")
     if not (root / DECKS_OUT).is_dir():
         print("html: the deck links need the decks too: make slides")
     if not (root / NOTEBOOKS_OUT).is_dir():

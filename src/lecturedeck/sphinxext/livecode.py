@@ -16,7 +16,9 @@ Both directives record the package modules they use as dependencies, so a deck
 is rebuilt when one of those modules changes, and only then.
 
 A deck with live cells links its notebook (``make notebooks`` writes
-``_build/notebooks/<deck>.ipynb``) from its title slide; the link is not printed.
+``_build/notebooks/<deck>.ipynb``) from its title slide, and the same notebook in JupyterLite
+on the companion site (``make html``: ``_build/html/lite``), to run in the browser; the links
+are not printed.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from lecturedeck.project import DECKS_OUT, NOTEBOOKS_OUT
+from lecturedeck.project import DECKS_OUT, LITE_OUT, NOTEBOOKS_OUT, SITE_OUT
 from lecturedeck.sphinxext.cells import run_cell
 
 logger = logging.getLogger(__name__)
@@ -229,6 +231,13 @@ def notebook_href(docname: str) -> str:
     return posixpath.relpath(f"{NOTEBOOKS_OUT}/{docname}.ipynb", page_dir)
 
 
+def lite_href(docname: str) -> str:
+    """The link from a deck's page to its notebook in the site's JupyterLite."""
+    page_dir = posixpath.dirname(f"{DECKS_OUT}/{docname}")
+    lite = posixpath.relpath(f"{SITE_OUT}/{LITE_OUT}/notebooks/index.html", page_dir)
+    return f"{lite}?path={docname}.ipynb"
+
+
 def _link_notebook(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Link a deck with live cells to its notebook, at the end of its title slide."""
     if app.builder.name != "revealjs" or next(doctree.findall(live_cell), None) is None:
@@ -242,7 +251,15 @@ def _link_notebook(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         refuri=notebook_href(docname),
         reftitle="This deck's code cells and text as a Jupyter notebook (make notebooks)",
     )
-    para = nodes.paragraph("", "", link, classes=["deck-notebook"])
+    lite = nodes.reference(
+        "",
+        "Run it in the browser",
+        refuri=lite_href(docname),
+        reftitle="The notebook in JupyterLite on the companion site (make html), served over http",
+    )
+    para = nodes.paragraph(
+        "", "", link, nodes.Text(" \N{MIDDLE DOT} "), lite, classes=["deck-notebook"]
+    )
     first_slide = section.first_child_matching_class(nodes.section)
     section.insert(len(section) if first_slide is None else first_slide, para)
 

@@ -3,13 +3,17 @@
 ``deck-links``
     a list of the decks in ``slides/``, titled as the decks are, each linking to
     its built deck and its notebook beside the site (``../slides/<deck>.html``,
-    ``../notebooks/<deck>.ipynb``, written by ``make notebooks``): "Module 4.4 —
-    slides · notebook". Adding a deck needs no edit here.
+    ``../notebooks/<deck>.ipynb``, written by ``make notebooks``), and to the notebook
+    in JupyterLite (``lite/notebooks/index.html?path=<deck>.ipynb``, which jupyterlite-sphinx
+    builds into the site): "Module 4.4 — slides · notebook · run it in the browser".
+    Adding a deck needs no edit here.
 ``package-api``
     one section per public module of a package, each with ``automodule``.
 
 The extension also dresses the site in the project's palette (``site_static/site.css``,
 over pydata-sphinx-theme's colour variables) and shows the decks' favicon as its logo.
+It drops the stylesheets another extension adds from the network (jupyterlite-sphinx adds a
+web font that nothing on this site uses): the site loads nothing from outside.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from pathlib import Path
 from docutils import nodes
 from docutils.statemachine import StringList
 
-from lecturedeck.project import SLIDES, deck_names, decks
+from lecturedeck.project import LITE_OUT, NOTEBOOKS_OUT, SLIDES, deck_names, decks
+from lecturedeck.sphinxext.assets import is_remote
 
 DECKS_URL = "../slides"  # from _build/html to _build/slides
 NOTEBOOKS_URL = "../notebooks"  # from _build/html to _build/notebooks (make notebooks)
+LITE_NOTEBOOK = f"{LITE_OUT}/notebooks/index.html?path={{}}.ipynb"  # in the site, per deck
 SITE_STATIC = Path(__file__).with_name("site_static")
 SITE_CSS = "site.css"
 
@@ -58,6 +64,12 @@ def _make_directives():
                     refuri=f"{depth}{NOTEBOOKS_URL}/{name}.ipynb",
                     classes=["deck-notebook"],
                 )
+                lite = nodes.reference(
+                    "",
+                    "run it in the browser",
+                    refuri=depth + LITE_NOTEBOOK.format(name),
+                    classes=["deck-lite"],
+                )
                 line = nodes.paragraph("")
                 line += nodes.inline(title, title, classes=["deck-title"])
                 line += [
@@ -65,6 +77,8 @@ def _make_directives():
                     slides,
                     nodes.Text(" \N{MIDDLE DOT} "),
                     notebook,
+                    nodes.Text(" \N{MIDDLE DOT} "),
+                    lite,
                 ]
                 listing += nodes.list_item("", line)
             if not found:
@@ -122,6 +136,24 @@ def _configure(app, config) -> None:
         config.html_static_path.append(str(SITE_STATIC))
     if not config.html_logo:
         config.html_logo = config.html_favicon  # set by lecturedeck.sphinxext (favicon.svg)
+    app.registry.css_files[:] = [
+        (name, attrs) for name, attrs in app.registry.css_files if not is_remote(name)
+    ]
+
+
+def _lite_contents(app, error) -> None:
+    """Give JupyterLite the decks' notebooks, before jupyterlite-sphinx builds it.
+
+    Its content folder is emptied when the build starts; the notebooks keep their paths
+    relative to ``_build/notebooks``, as the deck links name them.
+    """
+    import shutil
+
+    notebooks = Path(app.confdir) / NOTEBOOKS_OUT
+    if error is None and "jupyterlite_sphinx" in app.extensions and notebooks.is_dir():
+        target = Path(app.srcdir) / app.config.jupyterlite_content_dir
+        skip = shutil.ignore_patterns(".ipynb_checkpoints")
+        shutil.copytree(notebooks, target, ignore=skip, dirs_exist_ok=True)
 
 
 def setup(app) -> dict[str, object]:
@@ -134,4 +166,5 @@ def setup(app) -> dict[str, object]:
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
+    app.connect("build-finished", _lite_contents, priority=400)  # before jupyterlite-sphinx
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
