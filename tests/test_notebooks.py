@@ -327,6 +327,21 @@ def bare_kernel(kernel, tmp_path_factory: pytest.TempPathFactory) -> str:
     return "bare"
 
 
+def test_each_quiz_is_its_question_its_options_and_the_answer_folded(course_notebooks):
+    root, _ = course_notebooks
+    source = (root / "slides" / f"{DECK}.rst").read_text()
+    quizzes = re.findall(r"^\.\. quiz:: .+\n(?:   :.*\n)*\n((?:   \* .+\n)+)", source, re.M)
+    nb = nbformat.read(root / "_build" / "notebooks" / f"{DECK}.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert len(quizzes) >= 2 and markdown.count("**Quiz:**") == len(quizzes)
+    assert markdown.count("<details><summary>Answer</summary>") == len(quizzes)
+    for part, options in zip(markdown.split("**Quiz:**")[1:], quizzes, strict=True):
+        listed = part.split("<details>")[0].strip().splitlines()[1:]
+        assert [line[:2] for line in listed if line] == ["- "] * len(options.splitlines()), part
+    # The deck's live region for "Right!" belongs to the page, not to the notebook.
+    assert "quiz-feedback" not in markdown
+
+
 def test_a_notebook_alone_runs_where_lecture_code_is_not_installed(
     course_notebooks, bare_kernel, tmp_path
 ):

@@ -448,7 +448,9 @@ class Markdown:
             if "quiz-question" in classes:
                 parts.append("**Quiz:** " + self.inlines(child))
             elif "quiz-options" in classes:
-                parts.append("\n".join(f"- {self.inlines(opt)}" for opt in child.children))
+                # The options; not the deck's live region for "Right!", raw HTML for the page.
+                options = [opt for opt in child.children if not isinstance(opt, nodes.raw)]
+                parts.append("\n".join(f"- {self.inlines(opt)}" for opt in options))
             elif "quiz-answer" in classes:
                 answer = self.inlines(child)
                 parts.append(f"<details><summary>Answer</summary>\n\n{answer}\n\n</details>")
