@@ -190,3 +190,19 @@ def test_moderate_accessibility_advice_is_listed_without_failing():
     assert [f.kind for f in found] == ["a11y-note", "a11y"]
     assert "a11y-note" in check.NOTICES and "a11y" not in check.NOTICES
     assert found[1].message == "serious color-contrast: Contrast: a, b (+1 more); ratio 2.1"
+
+
+def test_a_slides_audit_puts_every_other_slide_back_where_it_was(decks, chromium):
+    with browser.serve(decks) as base:
+        page = chromium.new_page()
+        try:
+            browser.open_deck(page, f"{base}/clean.html")
+            page.add_script_tag(path=str(check.find_axe(decks)))
+            browser.show_slide(page, 1)
+            shown = page.evaluate("document.querySelector('.reveal .slides').innerHTML")
+            violations = page.evaluate(check.AXE_JS, {"index": 1, "whole": False})
+            assert violations == []
+            assert page.evaluate("document.querySelector('.reveal .slides').innerHTML") == shown
+            assert page.evaluate("Reveal.getSlides().length") == 4
+        finally:
+            page.close()

@@ -11,9 +11,10 @@ Steps: cold build, no-op rebuild, a one-slide text edit, a one-module edit of
 ``lecture_code`` (for the baseline, a .py edit changes nothing it reads, so this
 is its no-op), then the same on a course of 30 copies of the deck (ours with
 parallel workers), then the deck's first paint in Chromium and the bytes the
-first slide transfers. ``worker_start`` is a deck's clean worker forked from the warm
-server, against a new interpreter importing the same (how workers started before).
-``deck_cells`` is the price of isolation: the deck's live
+first slide transfers, then ``make check``'s seconds per slide on the deck and on a
+281-slide deck (``check_per_slide``, ``check_per_slide_long``). ``worker_start`` is a deck's
+clean worker forked from the warm server, against a new interpreter importing the same
+(how workers started before). ``deck_cells`` is the price of isolation: the deck's live
 cells run in a fresh worker process (as the build runs them), against the same
 cells run inside the build's own process (its baseline). Every figure is the
 median of several runs; the table gives the ratio ours / baseline, and
@@ -60,7 +61,10 @@ TARGETS = {  # seconds (bytes for first_slide_bytes), from the issues that asked
     "explorable_redraw_p95": 0.050,
     "explorable_grid": 0.3,
     "worker_start": 0.01,
+    "check_per_slide": 0.1,
+    "check_per_slide_long": 0.1,
 }
+LONG_REPEATS = 8  # the 4.4 deck's slides 8 times over: a 281-slide deck
 # One control change, timed in the page: from the input event to the next animation frame.
 # The baseline is the same change of a slider that draws nothing: the frame's own floor.
 REDRAW_JS = """async ({moves, plain}) => {
@@ -352,6 +356,36 @@ def measure_worker_start(runs: int) -> tuple[list[float], list[float]]:
     return forked, fresh
 
 
+def measure_check(p: Project, runs: int) -> dict[str, list[float]]:
+    """``make check``'s seconds per slide: the 4.4 deck with the index, and a long deck.
+
+    The long deck is the 4.4 deck with its slides (all but the title) repeated
+    :data:`LONG_REPEATS` times, built in ``p``'s throwaway copy. One Chromium for all runs, so
+    a sample is the decks' visits alone, divided by the slides visited.
+    """
+    from lecturedeck.commands import browser, check
+
+    deck = (p.root / "slides" / f"{DECK}.rst").read_text()
+    cut = deck.index("\nModule 4.4\n---")
+    (p.where / "slides" / f"{DECK}_long.rst").write_text(deck[:cut] + deck[cut:] * LONG_REPEATS)
+    p.build()
+    out = p.where / "_build" / "slides"
+    samples: dict[str, list[float]] = {"check_per_slide": [], "check_per_slide_long": []}
+    with browser.chromium() as chromium:
+        for _ in range(runs):
+            for key, decks in (
+                ("check_per_slide", ["index", DECK]),
+                ("check_per_slide_long", [f"{DECK}_long"]),
+            ):
+                t0 = time.perf_counter()
+                total, findings = check.run(out, decks, chromium=chromium)
+                samples[key].append((time.perf_counter() - t0) / total)
+                if any(f.kind not in check.NOTICES for f in findings):
+                    raise RuntimeError(f"bench: make check finds problems in {decks}")
+    (p.where / "slides" / f"{DECK}_long.rst").unlink()
+    return samples
+
+
 def summarise(ours: dict, base: dict) -> list[dict]:
     """One row per step: medians, the ratio ours / baseline, and the target."""
     rows = []
@@ -423,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     redraw, floor = measure_explorables(work / "ours" / "_build" / "slides", DECK)
     ours.update(redraw)
     base.update(floor)
+    ours.update(measure_check(ours_single, args.runs))
     ours["explorable_grid"] = measure_grids(root / "slides" / f"{DECK}.rst", args.runs + 2)
 
     rows = summarise(ours, base)

@@ -23,10 +23,13 @@ The decks are served on loopback and opened at their configured size (reveal.js 
 * ``text-size`` text rendered smaller than :data:`MIN_TEXT_PX`.
 
 Speaker notes (``aside.notes``), KaTeX's hidden MathML copy and invisible elements are ignored.
-All hand-written checks of a slide run in one ``page.evaluate`` call, then axe on the slide as
-reveal.js shows it. The first slide is audited with the whole page, so that page-level rules
-(landmarks, the viewport's zoom, the language) are reported there, once per deck. The table
-goes to stdout; the exit status is 1 when there is any finding but a notice.
+Each slide is visited in one ``page.evaluate`` call on one page per deck: its explorables are
+drawn and moved, the hand-written checks measure it, then axe audits the slide as reveal.js shows
+it, with the other slides out of the document for that run, so that a slide costs the same in
+a long deck as in a short one. It waits on events (fonts ready, images decoded, a figure
+drawn), never for a fixed time. The first slide is audited with the whole page, so that
+page-level rules (landmarks, the viewport's zoom, the language) are reported there, once per
+deck. The table goes to stdout; the exit status is 1 when there is any finding but a notice.
 
     python -m lecturedeck.commands.check [--out _build/slides] [deck ...]
 """
@@ -64,10 +67,36 @@ NOTICES = {"network", "a11y-note"}
 # axe-core, from npm (package.json's devDependencies): injected into the page being checked.
 AXE = Path("node_modules") / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = {"serious", "critical"}
-# One axe run: the whole page for the first slide, else the slide's own element.
+# One axe run: the whole page for the first slide (page-level rules, reported once per deck),
+# else the slide as reveal.js shows it, with every other slide taken out of the document for
+# the run. axe reads the whole document on each run (its tree, and color-contrast's grid of
+# every element), so without that a slide's audit costs as much as the deck is long. A slide
+# with a frame stays, since a frame taken out and put back loads again.
 AXE_JS = """async ({index, whole}) => {
   const slide = Reveal.getSlides()[index];
-  const result = await axe.run(whole ? document : slide, {resultTypes: ['violations']});
+  const moved = [];
+  if (!whole) {
+    const keep = new Set();
+    for (let s = slide; s && s.matches('section'); s = s.parentElement) keep.add(s);
+    const aside = parent => {
+      for (const s of [...parent.children]) {
+        if (!s.matches('section') || s === slide) continue;
+        if (keep.has(s)) aside(s);
+        else if (!s.querySelector('iframe, object, embed')) {
+          const mark = document.createComment('');
+          s.replaceWith(mark);
+          moved.push([mark, s]);
+        }
+      }
+    };
+    aside(document.querySelector('.reveal .slides'));
+  }
+  let result;
+  try {
+    result = await axe.run(whole ? document : slide, {resultTypes: ['violations']});
+  } finally {
+    for (const [mark, s] of moved) mark.replaceWith(s);
+  }
   return result.violations.map(v => ({
     id: v.id, impact: v.impact || 'minor', help: v.help,
     targets: v.nodes.map(n => n.target.join(' ')),
@@ -88,10 +117,7 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
   const pending = images.filter(i => !i.complete);
   if (pending.length) {
     await Promise.race([
-      Promise.all(pending.map(i => new Promise(done => {
-        i.addEventListener('load', done, {once: true});
-        i.addEventListener('error', done, {once: true});
-      }))),
+      Promise.allSettled(pending.map(i => i.decode())),  // loaded and decoded, or failed
       new Promise(done => setTimeout(done, 5000)),
     ]);
     Reveal.layout();
@@ -190,9 +216,15 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
 EXPLORABLE_JS = """async (index) => {
   (__SHOW_SLIDE__)(index);
   const problems = [];
-  const sleep = ms => new Promise(done => setTimeout(done, ms));
+  // Drawn when the figure sets data-drawn: wait for that change, not in fixed steps.
+  const drawn = figure => figure.dataset.drawn || new Promise(done => {
+    const seen = new MutationObserver(() => figure.dataset.drawn && stop());
+    const timer = setTimeout(() => stop(), 15000);
+    const stop = () => { seen.disconnect(); clearTimeout(timer); done(); };
+    seen.observe(figure, {attributes: true, attributeFilter: ['data-drawn']});
+  });
   for (const figure of Reveal.getSlides()[index].querySelectorAll('.explorable')) {
-    for (let waited = 0; !figure.dataset.drawn && waited < 15000; waited += 50) await sleep(50);
+    await drawn(figure);
     if (!figure.dataset.drawn) {
       problems.push('explorable figure never drawn (its charting library did not load)');
       continue;
@@ -211,6 +243,15 @@ EXPLORABLE_JS = """async (index) => {
   }
   return problems;
 }""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
+
+# A slide's visit in one call: its explorables drawn and moved, then measured, then audited.
+VISIT_JS = f"""async (args) => {{
+  const moved = await ({EXPLORABLE_JS})(args.index);
+  const result = await ({SLIDE_JS})(args);
+  const audit = {{index: args.index, whole: args.index === 0}};
+  const violations = args.axe ? await ({AXE_JS})(audit) : [];
+  return {{...result, moved, violations}};
+}}"""
 
 
 @dataclass(frozen=True)
@@ -319,8 +360,8 @@ def check_deck(
         }
         for index in range(info["slides"]):
             watch.slide = index + 1
-            moved = page.evaluate(EXPLORABLE_JS, index)  # drawn first, then measured below
-            result = page.evaluate(SLIDE_JS, {**args, "index": index})
+            result = page.evaluate(VISIT_JS, {**args, "index": index, "axe": axe is not None})
+            moved = result["moved"]
             findings += [
                 Finding(name, result["number"], result["title"], "explorable", problem)
                 for problem in moved
@@ -331,7 +372,7 @@ def check_deck(
                 for f in result["findings"]
             ]
             if axe is not None:
-                violations = page.evaluate(AXE_JS, {"index": index, "whole": index == 0})
+                violations = result["violations"]
                 findings += axe_findings(violations, name, result["number"], result["title"])
         page.evaluate("0")  # let late events arrive
     finally:
