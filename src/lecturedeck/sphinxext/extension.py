@@ -109,10 +109,19 @@ PRELOAD_FONTS = [
 ]
 
 
+# The stylesheet of those fonts, which the theme's stylesheet @imports: linked from the page as
+# well, it loads beside the theme instead of after it (the page paints once it has both).
+FONT_STYLESHEETS = ["revealjs/dist/theme/fonts/source-sans-pro/source-sans-pro.css"]
+
+
 def _preload_fonts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if app.builder.name != "revealjs" or app.config.revealjs_style_theme != "white":
         return
     links = "".join(
+        f'<link rel="stylesheet" href="{context["pathto"]("_static/" + css, 1)}">\n'
+        for css in FONT_STYLESHEETS
+    )
+    links += "".join(
         f'<link rel="preload" href="{context["pathto"]("_static/" + font, 1)}" as="font" '
         f'type="font/{font.rsplit(".", 1)[1]}" crossorigin>\n'
         for font in PRELOAD_FONTS
