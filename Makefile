@@ -7,7 +7,8 @@ PY      := $(VENV)/bin/python
 PORT    ?= 8000
 JOBS    ?= 1
 LITE_WHEELS := $(VENV)/share/lecturedeck/pyodide-wheels
-SETUP   := $(VENV)/.installed node_modules/.package-lock.json $(LITE_WHEELS)/.downloaded
+SNAPSHOT := node_modules/.cache/lecturedeck/snapshot.stamp
+SETUP   := $(VENV)/.installed node_modules/.package-lock.json $(LITE_WHEELS)/.downloaded $(SNAPSHOT)
 export JOBS
 
 .PHONY: help setup lock slides figs present preview pdf html notebooks check contact lint lint-slides test test-code bench clean port
@@ -67,6 +68,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	Pyodide need (package.json \"engines\"); install a newer Node.js" >&2; exit 1; fi
 	npm ci --no-audit --no-fund
 	touch $@
+
+# A memory snapshot of a started Pyodide, so that a live cell's first Run skips Python's start-up
+# (sphinxext/pysnapshot.py); made once per Pyodide install. Without one, decks work, slower.
+$(SNAPSHOT): node_modules/.package-lock.json $(VENV)/.installed \
+  src/lecturedeck/sphinxext/pyodide_snapshot.mjs src/lecturedeck/sphinxext/pysnapshot.py
+	@$(PY) -m lecturedeck.sphinxext.pysnapshot node_modules
+	@touch $@
 
 # -- build ----------------------------------------------------------------------------------------
 slides: $(SETUP)

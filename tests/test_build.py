@@ -156,3 +156,20 @@ def test_every_content_slide_has_speaker_notes_of_two_to_four_sentences(built_de
         assert notes is not None, f"slide {title!r} has no speaker notes"
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", notes.get_text(" ", strip=True)) if s]
         assert 2 <= len(sentences) <= 4, f"slide {title!r}: {len(sentences)} sentences of notes"
+
+
+def test_the_first_slide_waits_for_no_chain_of_requests(built_decks):
+    """The theme's font stylesheet and fonts are linked from the page itself, beside the theme
+    (not found only once the theme's @import is read); every script but reveal.js's is deferred."""
+    soup = BeautifulSoup((built_decks / "module4_4.html").read_text(), "html.parser")
+    head = soup.head
+    sheets = [link["href"] for link in head.find_all("link", rel="stylesheet")]
+    font_css = "_static/revealjs/dist/theme/fonts/source-sans-pro/source-sans-pro.css"
+    assert font_css in sheets and (built_decks / font_css).is_file()
+    theme = (built_decks / "_static/revealjs/dist/theme/white.css").read_text()
+    assert "@import url(./fonts/source-sans-pro/source-sans-pro.css)" in theme
+    preloaded = [link["href"] for link in head.find_all("link", rel="preload")]
+    assert all((built_decks / href).is_file() for href in preloaded) and len(preloaded) == 4
+    assert all(script.get("defer") for script in head.find_all("script", src=True))
+    # Python loads only once the deck has shown its first slide, and never from the page's head.
+    assert not any("pyodide" in (s.get("src") or "") for s in soup.find_all("script"))

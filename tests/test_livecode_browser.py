@@ -27,14 +27,21 @@ LOAD = 60000  # ms: the first Run loads Pyodide
 # xdist worker.
 pytestmark = pytest.mark.xdist_group("pyodide")
 
-# Count the Python workers a page starts: one when Stop interrupts, one more per restart.
+# Count the Python workers a page starts: one when Stop interrupts, one more per restart; and
+# note when the first one started.
 COUNT_WORKERS = """
 window.workersStarted = 0;
 const PlainWorker = window.Worker;
 window.Worker = class extends PlainWorker {
-  constructor(...args) { super(...args); window.workersStarted += 1; }
+  constructor(...args) {
+    super(...args);
+    window.workersStarted += 1;
+    if (window.firstWorkerAt === undefined) window.firstWorkerAt = performance.now();
+  }
 };
 """
+# The page is never idle: Python does not start ahead of the first Run.
+NEVER_IDLE = "window.requestIdleCallback = () => 0;"
 
 
 @pytest.fixture(scope="module", params=["isolated", "plain"])
@@ -197,8 +204,13 @@ def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
 
 
 @pytest.mark.browser
-def test_one_cell_runs_at_a_time_and_stop_cancels_loading(live):
-    page, _, isolated = live
+def test_one_cell_runs_at_a_time_and_stop_cancels_loading(chromium, served):
+    url, isolated = served
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.add_init_script(COUNT_WORKERS + NEVER_IDLE)
+    page.goto(f"{url}/{DECK}")
+    browser.wait_for_deck(page)
     cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
     cell.locator(".live-run").click()
     assert cell.get_attribute("data-state") == "loading"
@@ -216,6 +228,51 @@ def test_one_cell_runs_at_a_time_and_stop_cancels_loading(live):
     )
     page.keyboard.press("Escape")
     check_stopped(cell, isolated, "Esc pressed")
+    context.close()
+
+
+@pytest.mark.browser
+def test_python_starts_after_the_first_slide_shows_from_the_snapshot(chromium, served):
+    """Python loads ahead of the first Run, once the first slide is painted, from the snapshot."""
+    url, _ = served
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.add_init_script(COUNT_WORKERS)
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url.rsplit("/_static/", 1)[-1]))
+    watch = PageWatch(page, url)
+    page.goto(f"{url}/{DECK}")
+    page.wait_for_function("() => window.lecturedeckPythonLoadMs !== undefined", timeout=LOAD)
+    painted = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+    assert page.evaluate("window.firstWorkerAt") >= painted
+    assert "pyodide/snapshot.gz" in fetched and "py/manifest.json" in fetched
+    assert not any(name.startswith("py/lecture_code/") for name in fetched)  # one manifest
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    cell.locator(".live-run").click()  # Python is loaded: no "Loading Python…"
+    assert cell.get_attribute("data-state") in ("running", "done")
+    assert wait_state(cell, ["done", "error", "stopped"]) == "done"
+    assert page.evaluate("window.workersStarted") == 1
+    assert watch.external == [] and watch.errors == [] and watch.failed == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_snapshot_that_does_not_load_leaves_python_starting_the_usual_way(chromium, deck_server):
+    url = deck_server
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.route("**/_static/pyodide/snapshot.gz", lambda r: r.fulfill(body=b"not a snapshot"))
+    warned = []
+    page.on("console", lambda m: m.type == "warning" and warned.append(m.text))
+    watch = PageWatch(page, url)
+    page.goto(f"{url}/{DECK}")
+    browser.wait_for_deck(page)
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    code = cell.locator("textarea").input_value()
+    assert run_to_end(cell) == cellrun.run_cell(code).rstrip()
+    assert any("snapshot did not load" in text for text in warned), warned
+    assert watch.external == [] and watch.errors == [] and watch.failed == []
+    context.close()
 
 
 # -- make present ----------------------------------------------------------------------------------

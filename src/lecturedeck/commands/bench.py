@@ -55,7 +55,8 @@ TARGETS = {  # seconds (bytes for first_slide_bytes), from the issues that asked
     "first_paint": 0.4,
     "first_slide_bytes": 1_000_000,
     "figs_noop": 0.5,
-    "live_cold_run": 8.0,
+    "live_cold_run": 3.0,
+    "live_cold_run_max": 3.0,
     "live_warm_run": 0.2,
     "explorable_redraw": 0.030,
     "explorable_redraw_p95": 0.050,
@@ -214,7 +215,10 @@ def measure_paint(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
 
 
 def measure_live(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
-    """A live cell's first Run (Pyodide's cold load included) and a warm Run, in Chromium."""
+    """A live cell's first Run (Pyodide's cold load included) and a warm Run, in Chromium.
+
+    Each in a new browser context (nothing cached); the slowest first Run is kept as well.
+    """
     from lecturedeck.commands.browser import chromium, serve, wait_for_deck
 
     cold, warm = [], []
@@ -236,7 +240,7 @@ def measure_live(folder: Path, deck: str, runs: int) -> dict[str, list[float]]:
                     raise RuntimeError(f"bench: the softmax cell failed in {deck}")
                 page.evaluate("c => { c.dataset.state = ''; }", cell.element_handle())
             context.close()
-    return {"live_cold_run": cold, "live_warm_run": warm}
+    return {"live_cold_run": cold, "live_cold_run_max": [max(cold)], "live_warm_run": warm}
 
 
 def measure_explorables(folder: Path, deck: str, moves: int = 200) -> tuple[dict, dict]:
@@ -447,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         base[f"course_{name}"] = value
 
     ours.update(measure_paint(work / "ours" / "_build" / "slides", DECK, args.runs + 2))
-    ours.update(measure_live(work / "ours" / "_build" / "slides", DECK, args.runs))
+    ours.update(measure_live(work / "ours" / "_build" / "slides", DECK, max(5, args.runs)))
     ours.update(measure_figs(ours_single, args.runs + 2))
     # Baseline: the same cells inside the build's process, as they ran before isolation.
     isolated, inline = measure_cells(work / "ours" / "_build" / "slides", DECK, args.runs + 2)

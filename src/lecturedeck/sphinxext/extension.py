@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -12,7 +13,7 @@ from sphinx.config import Config
 from sphinx_revealjs.utils import get_internal_static_path
 
 from lecturedeck.project import copy_if_changed
-from lecturedeck.sphinxext import cellrun, mathrender
+from lecturedeck.sphinxext import cellrun, mathrender, pysnapshot
 
 STATIC = Path(__file__).with_name("static")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -108,10 +109,19 @@ PRELOAD_FONTS = [
 ]
 
 
+# The stylesheet of those fonts, which the theme's stylesheet @imports: linked from the page as
+# well, it loads beside the theme instead of after it (the page paints once it has both).
+FONT_STYLESHEETS = ["revealjs/dist/theme/fonts/source-sans-pro/source-sans-pro.css"]
+
+
 def _preload_fonts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if app.builder.name != "revealjs" or app.config.revealjs_style_theme != "white":
         return
     links = "".join(
+        f'<link rel="stylesheet" href="{context["pathto"]("_static/" + css, 1)}">\n'
+        for css in FONT_STYLESHEETS
+    )
+    links += "".join(
         f'<link rel="preload" href="{context["pathto"]("_static/" + font, 1)}" as="font" '
         f'type="font/{font.rsplit(".", 1)[1]}" crossorigin>\n'
         for font in PRELOAD_FONTS
@@ -135,6 +145,26 @@ def _add_deck_script(app: Sphinx) -> None:
         app.add_js_file("deck.js", defer="defer")
 
 
+SNAPSHOT_FILE = "snapshot.gz"  # in _static/pyodide/
+
+
+def _publish_snapshot(modules: Path, target: Path) -> str | None:
+    """Copy the Pyodide snapshot ``make setup`` made into the build; its path under _static."""
+    source = pysnapshot.snapshot_path(modules)
+    if source is not None and source.is_file():
+        _copy_if_changed(source, target)
+        return f"pyodide/{target.name}"
+    target.unlink(missing_ok=True)  # one made for another Pyodide
+    if source is not None and not getattr(_publish_snapshot, "said", False):
+        _publish_snapshot.said = True  # type: ignore[attr-defined]
+        print(
+            "slides: note: no Pyodide snapshot (make setup makes one); a live cell's first Run "
+            "starts Pyodide from scratch, a few seconds slower",
+            file=sys.stderr,
+        )
+    return None
+
+
 def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
     """Copy KaTeX, Pyodide and the lecture package into the build's _static folder."""
     if exception is not None or app.builder.format != "html":
@@ -148,13 +178,16 @@ def _publish_assets(app: Sphinx, exception: Exception | None) -> None:
             _copy_if_changed(modules / rel, static / rel)
         for rel in PLOT_FILES:
             _copy_if_changed(modules / rel, static / "plot" / Path(rel).name)
-        # What live cells import in the browser: the cell runner and the lecture package.
+        snapshot = _publish_snapshot(modules, static / "pyodide" / SNAPSHOT_FILE)
+        # What live cells import in the browser: the cell runner and the lecture package,
+        # each file on its own (to read) and all of them in the manifest (one request).
         pkg_dir = package_dir(app.config.lecturedeck_package)
         files = {"cellrun.py": Path(cellrun.__file__)}
         files.update({f"{pkg_dir.name}/{p.name}": p for p in sorted(pkg_dir.glob("*.py"))})
         for rel, src in files.items():
             _copy_if_changed(src, static / "py" / rel)
-        manifest = json.dumps({"files": sorted(files)}, indent=1) + "\n"
+        sources = {rel: files[rel].read_text(encoding="utf-8") for rel in sorted(files)}
+        manifest = json.dumps({"files": sources, "snapshot": snapshot}, indent=1) + "\n"
         target = static / "py" / "manifest.json"
         if not target.exists() or target.read_text() != manifest:
             target.write_text(manifest)

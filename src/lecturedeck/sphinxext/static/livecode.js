@@ -12,7 +12,9 @@
 // Run; the cell says so.
 //
 // Pyodide and the lecture package are served from this deck's _static folder; nothing
-// loads from elsewhere. Pyodide loads on the first Run only (a few seconds), then stays.
+// loads from elsewhere. Python starts loading once the deck has shown its first slide and the
+// page is idle (or on the first Run, if that comes sooner), so that the first Run rarely waits;
+// it then stays. Not in the print view, the speaker view's previews, or from file://.
 // Cells run through cellrun.py, the same file the build used to produce the output printed
 // under each cell, so a cell prints the same in the browser as at build time. Opened from
 // file://, Chromium refuses to load WebAssembly modules, so the cells keep their build-time
@@ -40,12 +42,13 @@
     // Shared memory, and with it the interrupt buffer, exists only on isolated pages.
     const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const started = performance.now();
-    const me = { worker, interrupt };
+    const me = { worker, interrupt, loaded: false };
     me.ready = new Promise((resolve, reject) => {
       worker.onmessage = (event) => {
         const message = event.data;
         if (message.type === "ready") {
           window.lecturedeckPythonLoadMs = performance.now() - started;
+          me.loaded = true;
           resolve();
         } else if (message.type === "failed") {
           reject(new Error(message.message));
@@ -136,10 +139,8 @@
     button.title = "Stop (Esc)";
     button.classList.add("live-stop");
     try {
-      if (!python) {
-        setStatus("Loading Python…", "loading");
-        python = startPython();
-      }
+      if (!python) python = startPython();
+      if (!python.loaded) setStatus("Loading Python…", "loading");
       const loaded = await Promise.race([python.ready.then(() => null), ended]);
       if (loaded) {
         setStatus(stoppedText(job), "stopped");
@@ -231,7 +232,23 @@
     true
   );
 
+  // Start Python ahead of the first Run, after the first slide is shown, when the page is idle.
+  function startWhenIdle() {
+    const idle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
+    idle(
+      () => {
+        if (!python) python = startPython();
+      },
+      { timeout: 2000 }
+    );
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll(".live-cell").forEach(setUp);
+    const cells = document.querySelectorAll(".live-cell");
+    cells.forEach(setUp);
+    const live = cells.length && /^https?:$/.test(location.protocol);
+    if (!live || /print-pdf|receiver/.test(location.search) || !window.Reveal) return;
+    if (Reveal.isReady()) startWhenIdle();
+    else Reveal.on("ready", startWhenIdle);
   });
 })();

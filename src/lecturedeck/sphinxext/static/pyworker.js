@@ -6,8 +6,11 @@
 //               {type: "run", id, source, whole}  whole: keep all of the output
 // Messages out: {type: "ready"} | {type: "failed", message} | {type: "result", id, ok, text}
 //
-// Everything loads from this deck's _static folder: Pyodide, py/manifest.json, cellrun.py and
-// the lecture package. Cells run through cellrun.run_cell_report, as at build time.
+// Everything loads from this deck's _static folder: Pyodide, and py/manifest.json, which holds
+// cellrun.py and the lecture package (one request) and names the snapshot of a started Pyodide
+// that `make setup` made (sphinxext/pysnapshot.py). Pyodide starts from that snapshot in a
+// fraction of its usual start-up, or the usual way when there is none or it does not load.
+// Cells run through cellrun.run_cell_report, as at build time.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const STATIC = new URL(".", import.meta.url).href; // .../_static/
@@ -17,21 +20,41 @@ const HEAD_CHARS = 4000;
 const TAIL_CHARS = 12000;
 let ready = null; // a promise of the cell runner
 
+// Revalidate: a module fixed during the lecture must not come from the browser's cache.
+async function get(rel) {
+  const response = await fetch(STATIC + rel, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`${rel}: HTTP ${response.status}`);
+  return response;
+}
+
+// The snapshot's bytes: gzipped on disk, unless a server already undid that on the way.
+async function snapshotBytes(rel) {
+  const bytes = new Uint8Array(await (await get(rel)).arrayBuffer());
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function startPyodide(snapshot) {
+  const indexURL = STATIC + "pyodide/";
+  if (snapshot && typeof DecompressionStream === "function") {
+    try {
+      return await loadPyodide({ indexURL, _loadSnapshot: snapshotBytes(snapshot) });
+    } catch (err) {
+      console.warn("Live cells: the Pyodide snapshot did not load; starting Pyodide without it:", err);
+    }
+  }
+  return await loadPyodide({ indexURL });
+}
+
 async function load(interrupt) {
-  const pyodide = await loadPyodide({ indexURL: STATIC + "pyodide/" });
+  const manifest = await (await get("py/manifest.json")).json();
+  const pyodide = await startPyodide(manifest.snapshot);
   // SIGINT written into the buffer by the page raises KeyboardInterrupt in the running cell.
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
-  // Revalidate: a module fixed during the lecture must not come from the browser's cache.
-  const get = async (rel) => {
-    const response = await fetch(STATIC + rel, { cache: "no-cache" });
-    if (!response.ok) throw new Error(`${rel}: HTTP ${response.status}`);
-    return response;
-  };
-  const manifest = await (await get("py/manifest.json")).json();
   const root = "/home/pyodide/lecturedeck_py";
   pyodide.FS.mkdirTree(root);
-  for (const rel of manifest.files) {
-    const text = await (await get("py/" + rel)).text();
+  for (const [rel, text] of Object.entries(manifest.files)) {
     const dir = rel.split("/").slice(0, -1).join("/");
     if (dir) pyodide.FS.mkdirTree(root + "/" + dir);
     pyodide.FS.writeFile(root + "/" + rel, text);
