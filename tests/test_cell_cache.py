@@ -86,12 +86,18 @@ def runs(log) -> list[str]:
     return [line.split("\t")[0] for line in lines]
 
 
-@pytest.fixture()
-def deck(project, tmp_path):
-    (project / "slides" / "deck.rst").write_text(DECK)
+def counted(project, tmp_path, text: str) -> tuple[dict[str, str], object]:
+    """Write the deck; return the environment of a build that logs its runs, and the log."""
+    (project / "slides" / "deck.rst").write_text(text)
     env = own_lecture_code(project)
     log = tmp_path / "runs.log"
     env["LECTUREDECK_RUN_LOG"] = str(log)
+    return env, log
+
+
+@pytest.fixture()
+def deck(project, tmp_path):
+    env, log = counted(project, tmp_path, DECK)
     result = run_build(project, env=env)
     assert result.returncode == 0, result.stderr
     assert runs(log) == ALL
@@ -186,10 +192,7 @@ def test_state_left_in_a_shared_module_is_replayed_before_a_rerun(project, tmp_p
         ".. live-code::\n\n   import random\n   from lecture_code import softmax\n"
         "   print(softmax([random.random(), 0.0]))\n"
     )
-    (project / "slides" / "deck.rst").write_text(deck)
-    env = own_lecture_code(project)
-    log = tmp_path / "runs.log"
-    env["LECTUREDECK_RUN_LOG"] = str(log)
+    env, log = counted(project, tmp_path, deck)
     assert run_build(project, env=env).returncode == 0
     assert runs(log) == ["cell"] * 3
     module = project / "src" / "lecture_code" / "reductions.py"
@@ -214,10 +217,7 @@ def test_later_pieces_see_the_state_earlier_cached_cells_left(project, tmp_path)
         ".. live-code::\n\n   import lecture_code\n   lecture_code.shared = 41\n\n"
         ".. live-code::\n\n   import lecture_code\n   lecture_code.shared + 1  # v1\n"
     )
-    (project / "slides" / "deck.rst").write_text(deck)
-    env = own_lecture_code(project)
-    log = tmp_path / "runs.log"
-    env["LECTUREDECK_RUN_LOG"] = str(log)
+    env, log = counted(project, tmp_path, deck)
     assert run_build(project, env=env).returncode == 0
     assert runs(log) == ["cell", "cell"]
     (project / "slides" / "deck.rst").write_text(deck.replace("# v1", "# v2"))
@@ -245,10 +245,7 @@ def test_a_corrupt_entry_is_dropped_with_a_note_and_recomputed(deck):
 
 def test_a_failing_cell_is_not_cached(project, tmp_path):
     deck = "Deck\n====\n\nSlide\n-----\n\n.. live-code::\n\n   1 / 0\n\n.. live-code::\n\n   2\n"
-    (project / "slides" / "deck.rst").write_text(deck)
-    env = own_lecture_code(project)
-    log = tmp_path / "runs.log"
-    env["LECTUREDECK_RUN_LOG"] = str(log)
+    env, log = counted(project, tmp_path, deck)
     for _ in range(2):
         result = run_build(project, env=env)
         assert result.returncode == 1
