@@ -352,6 +352,75 @@ def measure_worker_start(runs: int) -> tuple[list[float], list[float]]:
     return forked, fresh
 
 
+# The slide being looked at shows the edit: from the save to the first frame that has it.
+SHOWN_JS = """text => { const s = window.Reveal && Reveal.isReady() && Reveal.getCurrentSlide();
+  return s && s.textContent.includes(text) ? Date.now() : false }"""
+
+
+def measure_preview(p: Project, runs: int, reload: bool = False) -> dict[str, list[float]]:
+    """``make preview`` on ``p``: save to edit shown in Chromium, and its rebuild times.
+
+    Chromium looks at the slide being edited; each sample is from the write of the file to
+    the first frame that shows the new text on the current slide. The rebuild times are the
+    preview's own (its ``preview: built in`` lines), for a one-slide edit and for a
+    ``lecture_code`` edit. ``reload``: the page reloads instead of updating in place.
+    """
+    import queue
+    import socket
+    import threading
+
+    from lecturedeck.commands.browser import chromium
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "lecturedeck.commands.preview", "--root", str(p.where)]
+    cmd += ["--port", str(port), "--jobs", "1", *(["--reload"] if reload else [])]
+    proc = subprocess.Popen(
+        cmd, env=p.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+
+    def line(start: str) -> str:
+        while True:
+            got = lines.get(timeout=300)
+            if got.startswith(start):
+                return got
+            if "FAILED" in got or "error" in got:
+                raise RuntimeError(f"bench: the preview failed: {got}")
+
+    def built() -> float:
+        return float(line("preview: built in ").split()[3])
+
+    out: dict[str, list[float]] = {"preview_save_to_visible": [], "preview_slide_rebuild": []}
+    try:
+        line("preview: http")
+        with chromium() as browser:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"http://127.0.0.1:{port}/{DECK}.html")
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+            marker = page.locator(".reveal .slides p", has_text="Simplest max function").first
+            marker.evaluate(GO_TO_ELEMENT)
+            for i in range(runs):
+                text = f"(edit {1000 + i})"
+                saved = time.time()
+                p.edit_slide(1000 + i)
+                while True:
+                    try:
+                        shown = page.wait_for_function(SHOWN_JS, arg=text, polling="raf")
+                        break
+                    except Exception:  # noqa: BLE001 - the page reloaded while it was polled
+                        page.wait_for_load_state()
+                out["preview_save_to_visible"].append(shown.json_value() / 1000 - saved)
+                out["preview_slide_rebuild"].append(built())
+        out["preview_module_rebuild"] = samples_of(runs, p.edit_module, built)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
 def summarise(ours: dict, base: dict) -> list[dict]:
     """One row per step: medians, the ratio ours / baseline, and the target."""
     rows = []
