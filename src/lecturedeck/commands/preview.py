@@ -137,8 +137,6 @@ class Preview:
                 return Result(False, time.perf_counter() - t0)
             self._figures_checked = True
         figures = time.perf_counter() - t0
-        from lecturedeck.commands.slides import describe_exception
-
         try:
             if self.app is None:
                 self._start_app()
@@ -150,7 +148,7 @@ class Preview:
         except KeyboardInterrupt:
             raise
         except (Exception, SystemExit) as exc:  # the application is not to be trusted now
-            print(describe_exception(exc, self.app, self.root, self.srcdir), file=sys.stderr)
+            print(self._describe(exc), file=sys.stderr)
             print("preview: the next save starts a fresh build", file=sys.stderr)
             self.close()
             self._forget_environment()
@@ -176,6 +174,24 @@ class Preview:
         shown = shown or "no page changed"
         print(f"preview: built in {took:.2f} s (figures {figures:.2f} s): {shown}", flush=True)
         return Result(True, took, pages)
+
+    def _describe(self, exc: BaseException) -> str:
+        """One line for an exception in Sphinx; for one conf.py raised, conf.py's line."""
+        import traceback
+
+        from sphinx.errors import ConfigError
+
+        from lecturedeck.commands.slides import describe_exception
+
+        cause = exc.__cause__ if isinstance(exc, ConfigError) else None
+        conf = str(self.root / "conf.py")
+        frames = traceback.extract_tb(cause.__traceback__) if cause is not None else []
+        lines = [frame.lineno for frame in frames if frame.filename == conf]
+        if cause is not None and lines:
+            text = str(cause).strip().splitlines()
+            problem = f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
+            return f"conf.py:{lines[-1]}: error: {problem}"
+        return describe_exception(exc, self.app, self.root, self.srcdir)
 
     def _figures(self) -> bool:
         from lecturedeck.commands import figs
@@ -236,31 +252,35 @@ class Preview:
         for rel in changed:
             if rel in pages or (rel.endswith(".html") and not rel.startswith("_")):
                 how.setdefault(rel, "update" if rel in pages and not self.reload_only else "reload")
-            elif rel.startswith("_sources/") or rel in UNSHOWN:
+            elif rel.startswith(("_sources/", "_static/py/")) or rel in UNSHOWN:
+                # _static/py: the package live cells import, loaded with Python on the first
+                # Run; a deck whose cells' output changed reloads, the others keep theirs.
                 continue
             elif rel in images:  # a figure changed: the pages that show it
                 how.update({uri(doc): "reload" for doc in images[rel]})
-            elif rel.startswith("_static/py/"):  # what live cells import in the browser
-                how.update({p: "reload" for p in pages if LIVE.search(self.served.get(p, ""))})
             else:  # a script, style sheet or data file a page may load
                 how.update(dict.fromkeys(pages, "reload"))
         return how
 
 
 _SECTION = re.compile(r"<section\b[^>]*>|</section>")
-SLIDES_DIV = '<div class="slides">'
+SLIDES_DIV = re.compile(r'<div class="slides"[^>]*>')
 # Slides whose content a script sets up when the page loads: a page with one reloads.
 LIVE = re.compile(r'class="[^"]*\b(?:live-cell|explorable)\b')
 
 
 def split_slides(html: str) -> tuple[str, list[str]] | None:
     """A deck page as (everything but its slides, its top-level slides); None if not a deck."""
-    start = html.find(SLIDES_DIV)
-    if start < 0:
+    found = SLIDES_DIV.search(html)
+    if found is None:
         return None
+    start = found.start()
     sections: list[str] = []
-    depth, begin, end = 0, 0, start + len(SLIDES_DIV)
-    for tag in _SECTION.finditer(html, end):
+    depth, begin, end = 0, 0, found.end()
+    # sphinx-revealjs leaves the last vertical stack unclosed (the browser closes it at the
+    # slides' </div>): the slides end at the last </section>.
+    limit = html.rfind("</section>") + len("</section>")
+    for tag in _SECTION.finditer(html, end, limit):
         if tag.group().startswith("</"):
             depth -= 1
             if depth < 0:
@@ -275,7 +295,8 @@ def split_slides(html: str) -> tuple[str, list[str]] | None:
                 begin = tag.start()
             depth += 1
     if depth:
-        return None
+        sections.append(html[begin:limit])
+        end = limit
     return html[:start] + html[end:], sections
 
 
