@@ -101,7 +101,7 @@ class Preview:
         except BaseException:
             stack.close()
             raise
-        app.connect("env-get-outdated", lambda *_args: sorted(self.retry))
+        app.connect("env-get-outdated", lambda _app, env, *_: sorted(self.retry & env.found_docs))
         app.connect("env-before-read-docs", self._note_reading)
         self.app, self._contexts, self._parallel = app, stack, app.parallel
 
