@@ -16,7 +16,7 @@ export JOBS
 help:
 	@echo "make slides    build every deck in slides/ into _build/slides (figures first)"
 	@echo "make present   serve _build/slides on http://127.0.0.1:$(PORT) (live code, speaker view)"
-	@echo "make preview   rebuild on save and reload the browser"
+	@echo "make preview   rebuild on save; the open deck shows the edit on its slide"
 	@echo "make figs      rerun the stale figure scripts in scripts/"
 	@echo "make html      companion site: decks and their notebooks, figure gallery, lecture_code API"
 	@echo "make pdf       one PDF per deck in _build/pdf (NOTES=1 adds speaker notes)"

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 from deckfixtures import changed_files, own_lecture_code, run_build, snapshot
 
@@ -102,64 +94,6 @@ def test_a_module_edit_rebuilds_only_the_decks_that_import_it(two_decks):
     assert rounded != softmax([1.0, 2.0]) and str(rounded) in (out / "a.html").read_text()
     # The browser's copy of the package is the edited one too.
     assert "round(e / total, 3)" in (out / "_static/py/lecture_code/reductions.py").read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
-def test_preview_rebuilds_after_a_file_change(two_decks):
-    project, env = two_decks
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lecturedeck.commands.preview",
-            "--root",
-            str(project),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/a.html"
-        first = wait_for(lambda: fetch(url), 120, "the preview's first build")
-        assert "Some text on slide one." in first
-        assert "livereload" in first.lower() or "websocket" in first.lower()  # reloads the page
-        deck = project / "slides" / "a.rst"
-        deck.write_text(deck.read_text().replace("Some text on slide one.", "Saved in the editor."))
-        wait_for(lambda: "Saved in the editor." in (fetch(url) or ""), 120, "the rebuilt deck")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and any build it is running
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_formulas_rendered_by_parallel_readers_are_cached(project):

@@ -16,7 +16,10 @@ first slide transfers, then ``make check``'s seconds per slide on the deck and o
 clean worker forked from the warm server, against a new interpreter importing the same
 (how workers started before). ``deck_cells`` is the price of isolation: the deck's live
 cells run in a fresh worker process (as the build runs them), against the same
-cells run inside the build's own process (its baseline). Every figure is the
+cells run inside the build's own process (its baseline). ``preview_save_to_visible`` is
+``make preview``'s save to the edit shown on the slide open in Chromium; its one-slide and
+``lecture_code`` rebuilds compare with plain sphinx-build's one-slide incremental rebuild
+(a new process per save, as sphinx-autobuild runs it). Every figure is the
 median of several runs; the table gives the ratio ours / baseline, and
 ``_build/bench.json`` keeps every sample.
 """
@@ -64,6 +67,7 @@ TARGETS = {  # seconds (bytes for first_slide_bytes), from the issues that asked
     "worker_start": 0.01,
     "check_per_slide": 0.1,
     "check_per_slide_long": 0.1,
+    "preview_save_to_visible": 0.5,  # and ours/base <= 0.5 (slide), <= 1.5 (module rebuild)
 }
 LONG_REPEATS = 8  # the 4.4 deck's slides 8 times over: a 281-slide deck
 # One control change, timed in the page: from the input event to the next animation frame.
@@ -390,6 +394,75 @@ def measure_check(p: Project, runs: int) -> dict[str, list[float]]:
     return samples
 
 
+# The slide being looked at shows the edit: from the save to the first frame that has it.
+SHOWN_JS = """text => { const s = window.Reveal && Reveal.isReady() && Reveal.getCurrentSlide();
+  return s && s.textContent.includes(text) ? Date.now() : false }"""
+
+
+def measure_preview(p: Project, runs: int, reload: bool = False) -> dict[str, list[float]]:
+    """``make preview`` on ``p``: save to edit shown in Chromium, and its rebuild times.
+
+    Chromium looks at the slide being edited; each sample is from the write of the file to
+    the first frame that shows the new text on the current slide. The rebuild times are the
+    preview's own (its ``preview: built in`` lines), for a one-slide edit and for a
+    ``lecture_code`` edit. ``reload``: the page reloads instead of updating in place.
+    """
+    import queue
+    import socket
+    import threading
+
+    from lecturedeck.commands.browser import chromium
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "lecturedeck.commands.preview", "--root", str(p.where)]
+    cmd += ["--port", str(port), "--jobs", "1", *(["--reload"] if reload else [])]
+    proc = subprocess.Popen(
+        cmd, env=p.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+
+    def line(start: str) -> str:
+        while True:
+            got = lines.get(timeout=300)
+            if got.startswith(start):
+                return got
+            if "FAILED" in got or "error" in got:
+                raise RuntimeError(f"bench: the preview failed: {got}")
+
+    def built() -> float:
+        return float(line("preview: built in ").split()[3])
+
+    out: dict[str, list[float]] = {"preview_save_to_visible": [], "preview_slide_rebuild": []}
+    try:
+        line("preview: http")
+        with chromium() as browser:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"http://127.0.0.1:{port}/{DECK}.html")
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+            marker = page.locator(".reveal .slides p", has_text="Simplest max function").first
+            marker.evaluate(GO_TO_ELEMENT)
+            for i in range(runs):
+                text = f"(edit {1000 + i})"
+                saved = time.time()
+                p.edit_slide(1000 + i)
+                while True:
+                    try:
+                        shown = page.wait_for_function(SHOWN_JS, arg=text, polling="raf")
+                        break
+                    except Exception:  # noqa: BLE001 - the page reloaded while it was polled
+                        page.wait_for_load_state()
+                out["preview_save_to_visible"].append(shown.json_value() / 1000 - saved)
+                out["preview_slide_rebuild"].append(built())
+        out["preview_module_rebuild"] = samples_of(runs, p.edit_module, built)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
 def summarise(ours: dict, base: dict) -> list[dict]:
     """One row per step: medians, the ratio ours / baseline, and the target."""
     rows = []
@@ -442,6 +515,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ours = measure_builds(ours_single, args.runs)
     base = measure_builds(base_single, args.runs)
+    # make preview against the plain tool's edit loop (a new sphinx-build per save, as
+    # sphinx-autobuild runs it): its one-slide edit rebuild, for both of ours.
+    ours.update(measure_preview(ours_single, args.runs + 2))
+    base["preview_slide_rebuild"] = base["preview_module_rebuild"] = base["slide_edit"]
 
     ours_course = Project(root, work / "ours-course", True, args.course, args.jobs)
     base_course = Project(root, work / "baseline-course", False, args.course, args.jobs)

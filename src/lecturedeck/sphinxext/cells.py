@@ -425,4 +425,12 @@ def setup(app: Sphinx) -> None:
     app.connect("builder-inited", runs.start)
     app.connect("env-before-read-docs", workers.warm)
     app.connect("doctree-read", _release)
-    app.connect("build-finished", workers.close)
+    app.connect("build-finished", _build_finished)
+
+
+def _build_finished(app: Sphinx, _exception: Exception | None) -> None:
+    """Stop the workers; ``make preview``'s long-lived application keeps the warm server."""
+    if app.config.lecturedeck_keep_processes:
+        workers.release()
+    else:
+        workers.close()

@@ -221,6 +221,9 @@ def setup(app: Sphinx) -> dict[str, object]:
         app.add_config_value(name, default, "env")
     app.add_config_value("lecturedeck_source_hash", _source_hash(), "env")
     app.add_config_value("lecturedeck_katex_version", "", "env")
+    # Set by `make preview`, whose one application builds again on every save: the KaTeX
+    # process and the cell workers' server then stay up between builds. Changes no output.
+    app.add_config_value("lecturedeck_keep_processes", False, "")
     app.connect("config-inited", _configure, priority=900)
     app.connect("builder-inited", _dedupe_static)
     app.connect("build-finished", _publish_assets)

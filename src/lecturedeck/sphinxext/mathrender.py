@@ -311,10 +311,22 @@ def visit_math_block(self, node: nodes.math_block) -> None:
 
 
 def stop_renderer(app: Sphinx, exception: Exception | None) -> None:
-    """Stop the KaTeX process at the end of the build, and keep what it rendered."""
-    global _katex
+    """Stop the KaTeX process at the end of the build, and keep what it rendered.
+
+    With ``lecturedeck_keep_processes`` (``make preview``'s one long-lived application) the
+    process stays for the next build; :func:`shutdown` stops it.
+    """
     if _katex is None and any(Path(app.doctreedir).glob("katex-cache.*.json")):
         _renderer(app)  # only forked readers rendered: merge their shards
+    if _katex is not None:
+        _katex.save()
+        if not app.config.lecturedeck_keep_processes:
+            shutdown()
+
+
+def shutdown() -> None:
+    """Stop this process's KaTeX renderer, if it runs, keeping what it rendered."""
+    global _katex
     if _katex is not None:
         _katex.close()
         _katex.save()
