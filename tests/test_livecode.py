@@ -46,6 +46,17 @@ def test_cell_report_gives_a_traceback_that_starts_at_the_cell():
     assert "cellrun.py" not in text
 
 
+def test_cell_report_says_the_cell_raised_before_it_writes_the_report():
+    """The browser's worker tells the page a stopped cell's code is over (then it waits for
+    the report rather than restarting Python): said once per raise, never on success."""
+    calls = []
+    source = "print('before')\n1 / 0"
+    ok, text = cellrun.run_cell_report(source, lambda: calls.append(len(calls)))
+    assert (ok, calls) == (False, [0]) and text.endswith("ZeroDivisionError: division by zero\n")
+    assert cellrun.run_cell_report("print('fine')", calls.append) == (True, "fine\n")
+    assert calls == [0]
+
+
 # -- build time --------------------------------------------------------------------------------
 
 

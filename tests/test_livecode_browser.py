@@ -22,6 +22,21 @@ DECK = "module4_4.html"
 RUNAWAY = "print('started')\nn = 0\nwhile True:\n    n += 1"
 SOFTMAX = "from lecture_code import softmax\nprint(softmax([3.0, -1.0, 0.5, 0.5]))"
 LOAD = 60000  # ms: the first Run loads Pyodide
+# Stopped, it raises an exception whose message takes longer to write than Stop's 3 s grace.
+SLOW_REPORT = """import time
+class SlowToSay(Exception):
+    def __str__(self):
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            pass
+        return 'written after 4 s'
+print('started')
+try:
+    while True:
+        pass
+except KeyboardInterrupt:
+    raise SlowToSay()
+"""
 
 # The time limit, Stop and Esc are timed in the page: these tests run one after another, on one
 # xdist worker.
@@ -188,7 +203,11 @@ def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
     page, watch, isolated = live
     cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
     page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
-    cell.locator("textarea").fill("n = 0\nwhile True:\n    n += 1\n    print('line', n)")
+    # More than the kept head and tail however slowly the machine runs: the filler alone.
+    filler = "print('filler\\n' * 3000, end='')"
+    cell.locator("textarea").fill(
+        f"print('line', 1)\n{filler}\nn = 1\nwhile True:\n    n += 1\n    print('line', n)"
+    )
     cell.locator(".live-run").click()
     assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
     assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
@@ -198,6 +217,47 @@ def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
         assert lines[0] == "line 1" and lines[-1] == "KeyboardInterrupt"
         assert sum(line.endswith(" characters of output left out …") for line in lines) == 1
         assert len(output) < 20000
+    else:
+        assert "Python was restarted" in output
+    assert watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_a_cell_that_will_not_stop_is_ended_with_its_python(live):
+    """Code that catches KeyboardInterrupt and goes on: Python is ended after the grace."""
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
+    cell.locator("textarea").fill(
+        "while True:\n    try:\n        while True:\n            pass\n"
+        "    except KeyboardInterrupt:\n        print('not stopping')"
+    )
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"], timeout=20000) == "stopped"
+    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
+    assert "Python was restarted" in cell.locator(".live-output").inner_text()
+    cell.locator("textarea").fill(SOFTMAX)
+    assert run_to_end(cell) == cellrun.run_cell(SOFTMAX).rstrip()
+    assert page.evaluate("window.workersStarted") == 2
+    assert watch.errors == [] and watch.failed == []
+
+
+@pytest.mark.browser
+def test_a_stopped_cell_whose_report_is_slow_shows_it(live):
+    """Once the cell's code has ended, its report is waited for past the 3 s grace: here the
+    report is slow because the exception's message takes 4 s to write."""
+    page, watch, isolated = live
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
+    cell.locator("textarea").fill(SLOW_REPORT)
+    cell.locator(".live-run").click()
+    assert wait_state(cell, ["done", "error", "stopped"], timeout=20000) == "stopped"
+    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
+    output = cell.locator(".live-output").inner_text()
+    if isolated:
+        assert output.startswith("started\nTraceback (most recent call last):")
+        assert output.endswith("SlowToSay: written after 4 s")
+        assert page.evaluate("window.workersStarted") == 1
     else:
         assert "Python was restarted" in output
     assert watch.errors == [] and watch.failed == []

@@ -13,6 +13,7 @@ import ast
 import contextlib
 import io
 import traceback
+from collections.abc import Callable
 
 CELL_FILE = "<cell>"
 
@@ -37,15 +38,20 @@ def run_cell(source: str, out: io.StringIO | None = None) -> str:
     return out.getvalue()
 
 
-def run_cell_report(source: str) -> tuple[bool, str]:
+def run_cell_report(source: str, raised: Callable[[], object] | None = None) -> tuple[bool, str]:
     """Run ``source``; return ``(ok, output)``, the output ending in a traceback on failure.
 
-    The traceback starts at the cell: frames of this runner are left out.
+    The traceback starts at the cell: frames of this runner are left out. ``raised``, if
+    given, is called as soon as the cell's code has ended in an exception, before the
+    traceback is written: the browser's worker tells the page that a stopped cell has
+    stopped, however long the report then takes.
     """
     out = io.StringIO()
     try:
         return True, run_cell(source, out)
     except BaseException as exc:  # noqa: BLE001 - a cell's error is shown, never raised
+        if raised is not None:
+            raised()
         frames = traceback.extract_tb(exc.__traceback__)
         start = next((i for i, f in enumerate(frames) if f.filename == CELL_FILE), len(frames))
         lines = ["Traceback (most recent call last):\n"]

@@ -25,8 +25,13 @@
   const STATIC = new URL(".", document.currentScript.src).href; // .../_static/
   const DEFAULT_TIMEOUT_S = 10;
   const SIGINT = 2;
-  // An interrupted cell that has not answered after this long is stopped by ending Python.
+  // An interrupted cell whose code has not ended after this long (it caught the
+  // KeyboardInterrupt, or sits in C code that never checks for it) is stopped by ending Python.
   const INTERRUPT_GRACE_MS = 3000;
+  // Once the worker says the code has ended ("raised"), what is left is the report of what it
+  // printed and where it stopped: that is given this much longer, for a busy machine (or an
+  // exception whose message takes its time), before Python is ended all the same.
+  const REPORT_GRACE_MS = 15000;
   const RUN_LABEL = "Run \u25B6";
   const STOP_LABEL = "Stop \u25FC";
   const RESTART_NOTE =
@@ -52,6 +57,9 @@
           resolve();
         } else if (message.type === "failed") {
           reject(new Error(message.message));
+        } else if (message.type === "raised" && running && running.id === message.id) {
+          running.raised = true;
+          if (running.grace) restartAfter(running, REPORT_GRACE_MS);
         } else if (message.type === "result" && running && running.id === message.id) {
           running.finish(message);
         }
@@ -87,19 +95,25 @@
   }
 
   // Stop the running job: interrupt the cell if the page can, else end the worker.
+  // End Python and the job after `ms`, unless the job's result comes first.
+  function restartAfter(job, ms) {
+    clearTimeout(job.grace);
+    job.grace = setTimeout(() => {
+      endPython();
+      job.finish({ type: "restarted" });
+    }, ms);
+    job.timers.push(job.grace);
+  }
+
+  // A cell whose code has already ended is only being reported: there is nothing to stop.
   function stop(job, reason, elapsedMs) {
-    if (job.reason) return;
+    if (job.reason || job.raised) return;
     job.reason = reason;
     job.elapsedMs = elapsedMs ?? (job.started ? performance.now() - job.started : 0);
     job.cell.querySelector(".live-status").textContent = "Stopping…";
     if (job.started && python && python.interrupt) {
       python.interrupt[0] = SIGINT;
-      job.timers.push(
-        setTimeout(() => {
-          endPython();
-          job.finish({ type: "restarted" });
-        }, INTERRUPT_GRACE_MS)
-      );
+      restartAfter(job, INTERRUPT_GRACE_MS);
     } else {
       endPython();
       job.finish({ type: "restarted" });
@@ -130,7 +144,7 @@
       output.removeAttribute("data-build-output");
       output.classList.toggle("live-error", isError);
     };
-    const job = { cell, id: ++lastId, reason: null, started: 0, timers: [] };
+    const job = { cell, id: ++lastId, reason: null, started: 0, timers: [], raised: false };
     const ended = new Promise((resolve) => {
       job.finish = resolve;
     });

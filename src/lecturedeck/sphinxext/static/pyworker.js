@@ -5,6 +5,8 @@
 //                                          (cross-origin isolated pages only) or null
 //               {type: "run", id, source, whole}  whole: keep all of the output
 // Messages out: {type: "ready"} | {type: "failed", message} | {type: "result", id, ok, text}
+//               | {type: "raised", id}: the cell's code has ended in an exception (a Stop's
+//                 KeyboardInterrupt among them); its result, with the traceback, follows
 //
 // Everything loads from this deck's _static folder: Pyodide, and py/manifest.json, which holds
 // cellrun.py and the lecture package (one request) and names the snapshot of a started Pyodide
@@ -90,7 +92,8 @@ self.onmessage = async (event) => {
     const run = await ready;
     let ok, text;
     try {
-      const result = run(message.source);
+      const raised = () => self.postMessage({ type: "raised", id: message.id });
+      const result = run(message.source, raised);
       [ok, text] = result.toJs();
       result.destroy();
     } catch (err) {
