@@ -246,14 +246,34 @@
     true
   );
 
+  // Call `run` once the page's first content is on screen. The paint's timing entry is the
+  // moment it was shown, which on a busy machine comes after the page's own thread fell idle.
+  function afterFirstPaint(run) {
+    const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+    const painted = performance.getEntriesByName("first-contentful-paint").length > 0;
+    if (painted || !types.includes("paint")) {
+      run();
+      return;
+    }
+    const observer = new PerformanceObserver((list) => {
+      if (list.getEntriesByName("first-contentful-paint").length) {
+        observer.disconnect();
+        run();
+      }
+    });
+    observer.observe({ type: "paint", buffered: true });
+  }
+
   // Start Python ahead of the first Run, after the first slide is shown, when the page is idle.
   function startWhenIdle() {
     const idle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
-    idle(
-      () => {
-        if (!python) python = startPython();
-      },
-      { timeout: 2000 }
+    afterFirstPaint(() =>
+      idle(
+        () => {
+          if (!python) python = startPython();
+        },
+        { timeout: 2000 }
+      )
     );
   }
 
