@@ -92,7 +92,7 @@ def test_a_script_deaf_to_the_timer_is_killed_after_a_grace_period(tmp_path, bod
     assert result.returncode == 1
     expected = (
         f"scripts/plot_deaf.py:{line + 2}: timed out after 1 s and did not stop; "
-        f"killed {figs.GRACE:g} s later"
+        f"killed {figs.grace(1):g} s later"
     )
     assert expected in result.stderr.splitlines(), result.stderr
     no_traceback(result.stderr)
@@ -270,18 +270,27 @@ def test_an_unwritable_stamps_file_is_one_line(made, tmp_path):
 
 # -- Two runs at once -----------------------------------------------------------------------------
 def test_two_runs_at_once_never_collide(tmp_path):
-    for attempt in range(4):
-        root = tiny_project(tmp_path / f"project{attempt}")
-        runs = [figure_runner(root), figure_runner(root, "--force")]
-        for run in runs:
-            _, stderr = run.communicate(timeout=300)
-            assert run.returncode == 0, stderr
-            no_traceback(stderr)
-            assert set(stderr.splitlines()) <= {
-                "figures: another run is updating figs/; waiting for it"
-            }, stderr
-        stamps, invalid = figs.read_stamps(root / "figs")
-        assert not invalid and set(stamps) == {"plot_one.py", "plot_two.py"}
-        assert figs.stale(root, figs.discover(root)) == []
-        leftovers = [p.name for p in (root / "figs").rglob("*") if p.name.endswith(".part")]
-        assert leftovers == []
+    """The second run waits for the first, whose script is held until the second is waiting."""
+    root = tiny_project(tmp_path / "project", names=("one",))
+    started, go = tmp_path / "started", tmp_path / "go"
+    held = (
+        "import time\n"
+        f"open({str(started)!r}, 'w').write('yes')\n"
+        f"while not __import__('os').path.exists({str(go)!r}): time.sleep(0.02)"
+    )
+    write_script(root, "held", held, constants="TIMEOUT = 60")
+    first = figure_runner(root)
+    wait_for_file(started, first)
+    second = figure_runner(root, "--force")
+    waiting = second.stderr.readline()
+    go.write_text("go")
+    assert waiting == "figures: another run is updating figs/; waiting for it\n", waiting
+    for run in (first, second):
+        stdout, stderr = run.communicate(timeout=300)
+        assert (run.returncode, stderr) == (0, ""), stderr
+        assert "figures: ran 2 script(s)" in stdout  # the second, forced, after the first
+    stamps, invalid = figs.read_stamps(root / "figs")
+    assert not invalid and set(stamps) == {"plot_one.py", "plot_held.py"}
+    assert figs.stale(root, figs.discover(root)) == []
+    leftovers = [p.name for p in (root / "figs").rglob("*") if p.name.endswith(".part")]
+    assert leftovers == []

@@ -66,6 +66,14 @@ PART = re.compile(r"^\..+\.\d+\.part$")  # a temporary file of an unfinished wri
 Stamps = dict[str, dict[str, str]]
 
 
+def grace(limit: float) -> float:
+    """How long past its time limit a script stuck outside Python has before the kill.
+
+    As long again as its limit, at most GRACE: a script allowed 1 s is killed at 2 s, not 6 s.
+    """
+    return min(GRACE, limit)
+
+
 class FigureError(Exception):
     """A figure script failed; the message is one ``file:line: problem`` line."""
 
@@ -377,7 +385,16 @@ def _start(context, root: Path, script: Script, limit: float, tmp: str) -> _Job:
     # Duplex: the worker watches its end, and ends itself when the runner closes this one.
     conn, child_conn = context.Pipe()
     trace = Path(tmp) / f"{script.path.name}.trace"
-    args = (str(root), str(script.path), script.figure, tmp, limit, GRACE, child_conn, str(trace))
+    args = (
+        str(root),
+        str(script.path),
+        script.figure,
+        tmp,
+        limit,
+        grace(limit),
+        child_conn,
+        str(trace),
+    )
     process = context.Process(target=_work, args=args, name=f"figure {script.path.name}")
     try:
         process.start()
@@ -386,7 +403,7 @@ def _start(context, root: Path, script: Script, limit: float, tmp: str) -> _Job:
         raise
     finally:
         child_conn.close()
-    return _Job(script, limit, process, conn, trace, time.monotonic() + limit + GRACE + 2)
+    return _Job(script, limit, process, conn, trace, time.monotonic() + limit + grace(limit) + 2)
 
 
 def _kill(job: _Job) -> None:
@@ -430,7 +447,8 @@ def _death(job: _Job, root: Path, killed: bool) -> str:
     timed_out = killed or dumped is not None
     code = job.process.exitcode
     if timed_out:
-        return f"{at}: timed out after {job.limit:g} s and did not stop; killed {GRACE:g} s later"
+        later = grace(job.limit)
+        return f"{at}: timed out after {job.limit:g} s and did not stop; killed {later:g} s later"
     if code is not None and code < 0:
         number = -code
         if number == signal.SIGKILL:
