@@ -157,8 +157,9 @@ def small_and_large(tmp_path_factory, built_decks, figs_ready):
 
 # An export that printed before reveal.js finished its layout would show up as a wrong page
 # count now and then, so the two-slide deck (fast, so the race is tightest) is exported 5
-# times; every other test's export and every `make pdf` checks its page count too. The 36-slide Module 4.4 deck (3 s an export, 12 s on a busy machine) is exported once:
-# it proves that a long deck with math, figures and live cells prints one page a slide, with
+# times; every other test's export and every `make pdf` checks its page count too. The
+# 36-slide Module 4.4 deck (3 s an export, 12 s on a busy machine) is exported once: it
+# proves that a long deck with math, figures and live cells prints one page a slide, with
 # no blank page; repeating it found nothing the small deck's repetitions do not.
 EXPORTS = {"small": 5, "large": 1}
 
