@@ -143,6 +143,17 @@ def check_stopped(cell, isolated: bool, reason: str) -> None:
     assert cell.locator(".live-run").inner_text().startswith("Run")
 
 
+def stopped_by_its_time_limit(page, code: str):
+    """Run ``code`` in a cell given 1 s; once it is stopped, the cell and what it shows."""
+    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
+    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
+    cell.locator("textarea").fill(code)
+    cell.locator(".live-run").click()  # the wait covers Python's load, if not yet done
+    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
+    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
+    return cell, cell.locator(".live-output").inner_text()
+
+
 def check_runs_again(cell, isolated: bool) -> None:
     """The cell runs the next code as CPython does; Python restarted only when it had to."""
     cell.locator("textarea").fill(SOFTMAX)
@@ -209,17 +220,10 @@ def test_the_time_limit_stops_a_runaway_cell_on_its_own(live):
 @ISOLATED_ONLY
 def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
     page, watch, _ = live
-    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
-    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
     # More than the kept head and tail however slowly the machine runs: the filler alone.
     filler = "print('filler\\n' * 3000, end='')"
-    cell.locator("textarea").fill(
-        f"print('line', 1)\n{filler}\nn = 1\nwhile True:\n    n += 1\n    print('line', n)"
-    )
-    cell.locator(".live-run").click()
-    assert wait_state(cell, ["done", "error", "stopped"]) == "stopped"
-    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
-    output = cell.locator(".live-output").inner_text()
+    code = f"print('line', 1)\n{filler}\nn = 1\nwhile True:\n    n += 1\n    print('line', n)"
+    _, output = stopped_by_its_time_limit(page, code)
     lines = output.splitlines()
     assert lines[0] == "line 1" and lines[-1] == "KeyboardInterrupt"
     assert sum(line.endswith(" characters of output left out …") for line in lines) == 1
@@ -232,16 +236,12 @@ def test_a_cell_that_prints_without_end_shows_its_first_and_last_lines(live):
 def test_a_cell_that_will_not_stop_is_ended_with_its_python(live):
     """Code that catches KeyboardInterrupt and goes on: Python is ended after the grace."""
     page, watch, _ = live
-    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
-    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
-    cell.locator("textarea").fill(
+    cell, output = stopped_by_its_time_limit(
+        page,
         "while True:\n    try:\n        while True:\n            pass\n"
-        "    except KeyboardInterrupt:\n        print('not stopping')"
+        "    except KeyboardInterrupt:\n        print('not stopping')",
     )
-    cell.locator(".live-run").click()
-    assert wait_state(cell, ["done", "error", "stopped"], timeout=20000) == "stopped"
-    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
-    assert "Python was restarted" in cell.locator(".live-output").inner_text()
+    assert "Python was restarted" in output
     cell.locator("textarea").fill(SOFTMAX)
     assert run_to_end(cell) == cellrun.run_cell(SOFTMAX).rstrip()
     assert page.evaluate("window.workersStarted") == 2
@@ -254,13 +254,7 @@ def test_a_stopped_cell_whose_report_is_slow_shows_it(live):
     """Once the cell's code has ended, its report is waited for past the 3 s grace: here the
     report is slow because the exception's message takes 4 s to write."""
     page, watch, _ = live
-    cell = go_to_cell(page, "softmax([2.0, 1.0, 0.1])")
-    page.evaluate("c => { c.dataset.timeout = '1'; }", cell.element_handle())
-    cell.locator("textarea").fill(SLOW_REPORT)
-    cell.locator(".live-run").click()
-    assert wait_state(cell, ["done", "error", "stopped"], timeout=20000) == "stopped"
-    assert cell.locator(".live-status").inner_text() == "Stopped after 1 s: the cell's time limit"
-    output = cell.locator(".live-output").inner_text()
+    _, output = stopped_by_its_time_limit(page, SLOW_REPORT)
     assert output.startswith("started\nTraceback (most recent call last):")
     assert output.endswith("SlowToSay: written after 4 s")
     assert page.evaluate("window.workersStarted") == 1
