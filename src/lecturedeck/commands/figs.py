@@ -385,16 +385,8 @@ def _start(context, root: Path, script: Script, limit: float, tmp: str) -> _Job:
     # Duplex: the worker watches its end, and ends itself when the runner closes this one.
     conn, child_conn = context.Pipe()
     trace = Path(tmp) / f"{script.path.name}.trace"
-    args = (
-        str(root),
-        str(script.path),
-        script.figure,
-        tmp,
-        limit,
-        grace(limit),
-        child_conn,
-        str(trace),
-    )
+    late = grace(limit)
+    args = (str(root), str(script.path), script.figure, tmp, limit, late, child_conn, str(trace))
     process = context.Process(target=_work, args=args, name=f"figure {script.path.name}")
     try:
         process.start()
@@ -403,7 +395,7 @@ def _start(context, root: Path, script: Script, limit: float, tmp: str) -> _Job:
         raise
     finally:
         child_conn.close()
-    return _Job(script, limit, process, conn, trace, time.monotonic() + limit + grace(limit) + 2)
+    return _Job(script, limit, process, conn, trace, time.monotonic() + limit + late + 2)
 
 
 def _kill(job: _Job) -> None:

@@ -94,7 +94,6 @@
     return (Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_TIMEOUT_S) * 1000;
   }
 
-  // Stop the running job: interrupt the cell if the page can, else end the worker.
   // End Python and the job after `ms`, unless the job's result comes first.
   function restartAfter(job, ms) {
     clearTimeout(job.grace);
@@ -105,7 +104,8 @@
     job.timers.push(job.grace);
   }
 
-  // A cell whose code has already ended is only being reported: there is nothing to stop.
+  // Stop the running job: interrupt the cell if the page can, else end the worker. A cell
+  // whose code has already ended is only being reported: there is nothing to stop.
   function stop(job, reason, elapsedMs) {
     if (job.reason || job.raised) return;
     job.reason = reason;
