@@ -38,6 +38,12 @@ def test_check_passes_a_clean_deck_and_the_index(decks, chromium):
     assert total == 1 + 4  # the index is one slide; clean.rst a title slide and 3 more
 
 
+def test_code_on_a_dark_slide_stays_readable(decks, chromium):
+    """A ported deck's slide with a dark background and a code block passes the audit."""
+    total, findings = check.run(decks, ["dark.html"], chromium=chromium)
+    assert (total, findings) == (2, [])
+
+
 def test_check_catches_each_planted_fault_on_its_slide(fault_report):
     total, findings = fault_report
     assert total == 11

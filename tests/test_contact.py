@@ -54,6 +54,7 @@ def test_contact_command_skips_the_index(decks, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cells.png",
         "clean.png",
+        "dark.png",
         "faults.png",
         "remote.png",
     ]

@@ -136,6 +136,7 @@ def test_pdf_command_skips_the_index_and_writes_atomically(decks, tmp_path):
     assert written == [
         "cells.pdf",
         "clean.pdf",
+        "dark.pdf",
         "faults.pdf",
         "remote.pdf",
     ]  # no index.pdf, no leftovers
