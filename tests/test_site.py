@@ -335,7 +335,7 @@ def test_a_notebook_runs_in_the_browser_from_the_site_on_pyodide_from_the_build(
 
 
 def test_a_warning_fails_the_site_build(built_site, tmp_path):
-    # A copy of the built site, so that this second build reads again only the edited page.
+    # A copy of the built site, so that this second build runs no gallery script again.
     root = tmp_path / "project"
     shutil.copytree(built_site, root, symlinks=True)
     index = root / "site" / "index.rst"
