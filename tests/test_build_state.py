@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -217,6 +218,27 @@ def katex_cache(project: Path) -> Path:
 
 
 KATEX_CORRUPT = ["[1, 2]", "5", "not json", '{"key": null, "formulas": []}', "FORMULAS_TO_NUMBERS"]
+
+
+def test_a_parallel_reader_leaves_the_other_readers_shards_alone(tmp_path, monkeypatch, capsys):
+    """A reader forked by Sphinx -j starts while another writes its shard: it must not read
+    that shard, half written, as a corrupt cache and delete it (the other reader's formulas
+    would be lost); and its own shard appears whole."""
+    from lecturedeck.sphinxext import mathrender
+
+    katex, cache = ROOT / "node_modules" / "katex", tmp_path / "katex-cache.json"
+    writing = tmp_path / "katex-cache.4242.json"
+    writing.write_text('{"key": "x", "formul')
+    monkeypatch.setattr(mathrender, "_main_pid", -1)  # this process is a forked reader
+    reader = mathrender.KatexProcess(katex, cache)
+    assert writing.read_text() == '{"key": "x", "formul' and capsys.readouterr().err == ""
+    reader._cache["1:x"], reader._dirty = ["<span>x</span>", None], True
+    reader.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [writing.name, f"katex-cache.{os.getpid()}.json"]
+    )
+    shard = json.loads((tmp_path / f"katex-cache.{os.getpid()}.json").read_text())
+    assert shard == {"key": reader._key, "formulas": {"1:x": ["<span>x</span>", None]}}
 
 
 @pytest.mark.parametrize("corrupt", KATEX_CORRUPT)

@@ -106,7 +106,8 @@ class KatexProcess:
     the KaTeX version and the renderer script, so an edit that touches no formula
     starts no ``node`` at all. Sphinx may fork reader processes: each starts its
     own renderer and leaves what it rendered in a shard file, which the main
-    process merges into the cache when the build ends.
+    process merges into the cache when the build ends. A reader reads the cache
+    alone: the shards belong to readers that may be writing them at that moment.
     """
 
     def __init__(self, katex_dir: Path, cache_file: Path) -> None:
@@ -117,7 +118,8 @@ class KatexProcess:
         self._key = f"{katex_version(katex_dir)} {_renderer_hash()}"
         self._cache: dict[str, list[str | None]] = {}
         self._dirty = False
-        for path in [cache_file, *self._shards()]:
+        reader = os.getpid() != _main_pid
+        for path in [cache_file] if reader else [cache_file, *self._shards()]:
             self._cache.update(self._load(path))
 
     def _shards(self) -> list[Path]:
@@ -155,7 +157,9 @@ class KatexProcess:
         if os.getpid() != _main_pid:
             if self._dirty:
                 shard = self.cache_file.with_suffix(f".{os.getpid()}.json")
-                shard.write_text(json.dumps({"key": self._key, "formulas": self._cache}))
+                part = shard.with_suffix(".part")  # whole or absent, for the main process
+                part.write_text(json.dumps({"key": self._key, "formulas": self._cache}))
+                os.replace(part, shard)
                 self._dirty = False
             return
         shards = self._shards()
