@@ -46,12 +46,13 @@ def test_code_on_a_dark_slide_stays_readable(decks, chromium):
 
 def test_check_catches_each_planted_fault_on_its_slide(fault_report):
     total, findings = fault_report
-    assert total == 11
+    assert total == 12
     kinds = by_title(findings)
     assert kinds["Overflow"] == {"overflow"}
     assert kinds["Broken image"] == {"image", "request"}
     assert kinds["Missing alt"] == {"a11y"}  # axe's image-alt
     assert kinds["Low contrast"] == {"a11y"}
+    assert kinds["Dark on dark"] == {"a11y"}  # against the slide's own background
     assert kinds["Math error"] == {"math"}
     assert kinds["Raw TeX"] == {"tex"}
     assert kinds["External request"] == {"network"}
@@ -84,6 +85,8 @@ def test_check_messages_say_what_is_wrong(fault_report):
     assert a11y["Missing alt"].startswith("critical image-alt: ")
     assert a11y["Low contrast"].startswith("serious color-contrast: ")
     assert "#c8c8c8" in a11y["Low contrast"]
+    assert a11y["Dark on dark"].startswith("serious color-contrast: ")
+    assert "#444444" in a11y["Dark on dark"] and "#1a1a1a" in a11y["Dark on dark"]
 
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:

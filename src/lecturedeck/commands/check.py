@@ -68,20 +68,25 @@ NOTICES = {"network", "a11y-note"}
 AXE = Path("node_modules") / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = {"serious", "critical"}
 # One axe run: the whole page for the first slide (page-level rules, reported once per deck),
-# else the slide as reveal.js shows it, with every other slide taken out of the document for
-# the run. axe reads the whole document on each run (its tree, and color-contrast's grid of
-# every element), so without that a slide's audit costs as much as the deck is long. A slide
-# with a frame stays, since a frame taken out and put back loads again.
+# else the slide as reveal.js shows it, with every other slide, and every other slide's
+# background, taken out of the document for the run. axe reads the whole document on each run
+# (its tree, and color-contrast's grid of every element), so without that a slide's audit
+# costs as much as the deck is long. A slide or background with a frame stays, since a frame
+# taken out and put back loads again. The stylesheets axe reads once (preload), on the first.
 AXE_JS = """async ({index, whole}) => {
   const slide = Reveal.getSlides()[index];
   const moved = [];
   if (!whole) {
+    const background = slide.slideBackgroundElement;
     const keep = new Set();
     for (let s = slide; s && s.matches('section'); s = s.parentElement) keep.add(s);
-    const aside = parent => {
+    for (let b = background; b && b.matches('.slide-background'); b = b.parentElement) {
+      keep.add(b);
+    }
+    const aside = (parent, kind) => {
       for (const s of [...parent.children]) {
-        if (!s.matches('section') || s === slide) continue;
-        if (keep.has(s)) aside(s);
+        if (!s.matches(kind) || s === slide || s === background) continue;
+        if (keep.has(s)) aside(s, kind);
         else if (!s.querySelector('iframe, object, embed')) {
           const mark = document.createComment('');
           s.replaceWith(mark);
@@ -89,11 +94,13 @@ AXE_JS = """async ({index, whole}) => {
         }
       }
     };
-    aside(document.querySelector('.reveal .slides'));
+    aside(document.querySelector('.reveal .slides'), 'section');
+    const backgrounds = document.querySelector('.reveal .backgrounds');
+    if (backgrounds) aside(backgrounds, '.slide-background');
   }
   let result;
   try {
-    result = await axe.run(whole ? document : slide, {resultTypes: ['violations']});
+    result = await axe.run(whole ? document : slide, {resultTypes: ['violations'], preload: whole});
   } finally {
     for (const [mark, s] of moved) mark.replaceWith(s);
   }
@@ -108,9 +115,8 @@ CONSOLE_DUPLICATES = ("Failed to load resource",)
 # Elements whose content is never on screen, or is checked otherwise.
 SKIP_SELECTOR = "aside.notes, .katex-mathml, script, style, template, noscript"
 
-# One slide's checks, in one call: go to the slide, show its fragments, measure.
+# One slide's checks, the slide shown with its fragments: measure.
 SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
-  const info = (__SHOW_SLIDE__)(index);
   const slide = Reveal.getSlides()[index];
   await document.fonts.ready;  // a slide shown for the first time may load a new font
   const images = [...slide.querySelectorAll('img')].filter(i => !i.closest(skip));
@@ -208,13 +214,13 @@ SLIDE_JS = """async ({index, minText, tolerance, tex, skip}) => {
     add('tex', `raw TeX on the slide: "${around.replace(/\\s+/g, ' ').trim()}"`);
   }
   const urls = [...slide.querySelectorAll('[src]')].map(e => e.currentSrc || e.src);
-  return {number: info.number, title: info.title, findings, urls};
-}""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
+  return {findings, urls};
+}"""
 
 
-# Explorable figures: wait until drawn, then move each control and see the figure redraw.
+# Explorable figures of the slide shown: wait until drawn, then move each control and see the
+# figure redraw.
 EXPLORABLE_JS = """async (index) => {
-  (__SHOW_SLIDE__)(index);
   const problems = [];
   // Drawn when the figure sets data-drawn: wait for that change, not in fixed steps.
   const drawn = figure => figure.dataset.drawn || new Promise(done => {
@@ -242,16 +248,19 @@ EXPLORABLE_JS = """async (index) => {
     }
   }
   return problems;
-}""".replace("__SHOW_SLIDE__", browser.SHOW_SLIDE_JS)
+}"""
 
-# A slide's visit in one call: its explorables drawn and moved, then measured, then audited.
+# A slide's visit in one call: the slide shown with its fragments, its explorables drawn and
+# moved, then measured, then audited. Put in the page once (INSTALL_JS); each visit is a call.
 VISIT_JS = f"""async (args) => {{
+  const info = ({browser.SHOW_SLIDE_JS})(args.index);
   const moved = await ({EXPLORABLE_JS})(args.index);
   const result = await ({SLIDE_JS})(args);
   const audit = {{index: args.index, whole: args.index === 0}};
   const violations = args.axe ? await ({AXE_JS})(audit) : [];
-  return {{...result, moved, violations}};
+  return {{...result, ...info, moved, violations}};
 }}"""
+INSTALL_JS = f"() => {{ window.lecturedeckVisit = {VISIT_JS}; }}"
 
 
 @dataclass(frozen=True)
@@ -358,9 +367,12 @@ def check_deck(
             "tex": RAW_TEX,
             "skip": SKIP_SELECTOR,
         }
+        if info["slides"]:
+            page.evaluate(INSTALL_JS)
         for index in range(info["slides"]):
             watch.slide = index + 1
-            result = page.evaluate(VISIT_JS, {**args, "index": index, "axe": axe is not None})
+            visit = {**args, "index": index, "axe": axe is not None}
+            result = page.evaluate("args => window.lecturedeckVisit(args)", visit)
             moved = result["moved"]
             findings += [
                 Finding(name, result["number"], result["title"], "explorable", problem)
