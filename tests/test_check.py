@@ -201,11 +201,33 @@ def test_a_slides_audit_puts_every_other_slide_back_where_it_was(decks, chromium
         try:
             browser.open_deck(page, f"{base}/clean.html")
             page.add_script_tag(path=str(check.find_axe(decks)))
-            browser.show_slide(page, 1)
-            shown = page.evaluate("document.querySelector('.reveal .slides').innerHTML")
-            violations = page.evaluate(check.AXE_JS, {"index": 1, "whole": False})
-            assert violations == []
-            assert page.evaluate("document.querySelector('.reveal .slides').innerHTML") == shown
-            assert page.evaluate("Reveal.getSlides().length") == 4
+            deck = "['.slides', '.backgrounds'].map(s => document.querySelector('.reveal ' + s))"
+            deck += ".map(e => e.innerHTML)"
+            for index, whole in ((0, True), (1, False)):  # the page once, then a slide
+                browser.show_slide(page, index)
+                shown = page.evaluate(deck)
+                violations = page.evaluate(check.AXE_JS, {"index": index, "whole": whole})
+                assert violations == []
+                assert page.evaluate(deck) == shown
+                assert page.evaluate("Reveal.getSlides().length") == 4
+        finally:
+            page.close()
+
+
+def test_the_page_is_audited_once_with_the_first_slide(decks, chromium):
+    """The page's own faults (here, no language on <html>) are found with the first slide,
+    and not again with every other."""
+    with browser.serve(decks) as base:
+        page = chromium.new_page()
+        try:
+            browser.open_deck(page, f"{base}/clean.html")
+            page.add_script_tag(path=str(check.find_axe(decks)))
+            page.evaluate("document.documentElement.removeAttribute('lang')")
+            found = []
+            for index in range(page.evaluate("Reveal.getSlides().length")):
+                browser.show_slide(page, index)
+                audit = {"index": index, "whole": index == 0}
+                found.append([v["id"] for v in page.evaluate(check.AXE_JS, audit)])
+            assert found == [["html-has-lang"], [], [], []]
         finally:
             page.close()
