@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -195,39 +196,40 @@ def test_moderate_accessibility_advice_is_listed_without_failing():
     assert found[1].message == "serious color-contrast: Contrast: a, b (+1 more); ratio 2.1"
 
 
-def test_a_slides_audit_puts_every_other_slide_back_where_it_was(decks, chromium):
+@contextmanager
+def clean_deck_with_axe(decks, chromium):
+    """A page on the clean deck, axe-core loaded into it, for one audit at a time."""
     with browser.serve(decks) as base:
         page = chromium.new_page()
         try:
             browser.open_deck(page, f"{base}/clean.html")
             page.add_script_tag(path=str(check.find_axe(decks)))
-            deck = "['.slides', '.backgrounds'].map(s => document.querySelector('.reveal ' + s))"
-            deck += ".map(e => e.innerHTML)"
-            for index, whole in ((0, True), (1, False)):  # the page once, then a slide
-                browser.show_slide(page, index)
-                shown = page.evaluate(deck)
-                violations = page.evaluate(check.AXE_JS, {"index": index, "whole": whole})
-                assert violations == []
-                assert page.evaluate(deck) == shown
-                assert page.evaluate("Reveal.getSlides().length") == 4
+            yield page
         finally:
             page.close()
+
+
+def test_a_slides_audit_puts_every_other_slide_back_where_it_was(decks, chromium):
+    with clean_deck_with_axe(decks, chromium) as page:
+        deck = "['.slides', '.backgrounds'].map(s => document.querySelector('.reveal ' + s))"
+        deck += ".map(e => e.innerHTML)"
+        for index, whole in ((0, True), (1, False)):  # the page once, then a slide
+            browser.show_slide(page, index)
+            shown = page.evaluate(deck)
+            violations = page.evaluate(check.AXE_JS, {"index": index, "whole": whole})
+            assert violations == []
+            assert page.evaluate(deck) == shown
+            assert page.evaluate("Reveal.getSlides().length") == 4
 
 
 def test_the_page_is_audited_once_with_the_first_slide(decks, chromium):
     """The page's own faults (here, no language on <html>) are found with the first slide,
     and not again with every other."""
-    with browser.serve(decks) as base:
-        page = chromium.new_page()
-        try:
-            browser.open_deck(page, f"{base}/clean.html")
-            page.add_script_tag(path=str(check.find_axe(decks)))
-            page.evaluate("document.documentElement.removeAttribute('lang')")
-            found = []
-            for index in range(page.evaluate("Reveal.getSlides().length")):
-                browser.show_slide(page, index)
-                audit = {"index": index, "whole": index == 0}
-                found.append([v["id"] for v in page.evaluate(check.AXE_JS, audit)])
-            assert found == [["html-has-lang"], [], [], []]
-        finally:
-            page.close()
+    with clean_deck_with_axe(decks, chromium) as page:
+        page.evaluate("document.documentElement.removeAttribute('lang')")
+        found = []
+        for index in range(page.evaluate("Reveal.getSlides().length")):
+            browser.show_slide(page, index)
+            audit = {"index": index, "whole": index == 0}
+            found.append([v["id"] for v in page.evaluate(check.AXE_JS, audit)])
+        assert found == [["html-has-lang"], [], [], []]

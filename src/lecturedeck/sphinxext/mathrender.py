@@ -118,8 +118,7 @@ class KatexProcess:
         self._key = f"{katex_version(katex_dir)} {_renderer_hash()}"
         self._cache: dict[str, list[str | None]] = {}
         self._dirty = False
-        reader = os.getpid() != _main_pid
-        for path in [cache_file] if reader else [cache_file, *self._shards()]:
+        for path in [cache_file] if _forked_reader() else [cache_file, *self._shards()]:
             self._cache.update(self._load(path))
 
     def _shards(self) -> list[Path]:
@@ -154,7 +153,7 @@ class KatexProcess:
         The main process writes the cache, merging the forked readers' shards; a forked
         reader writes its own shard.
         """
-        if os.getpid() != _main_pid:
+        if _forked_reader():
             if self._dirty:
                 shard = self.cache_file.with_suffix(f".{os.getpid()}.json")
                 part = shard.with_suffix(".part")  # whole or absent, for the main process
@@ -229,6 +228,11 @@ _katex: KatexProcess | None = None
 _main_pid = os.getpid()  # the process Sphinx runs in; set again in setup()
 
 
+def _forked_reader() -> bool:
+    """Whether this is a reader process that Sphinx -j forked, not the build's own."""
+    return os.getpid() != _main_pid
+
+
 def katex_version(katex_dir: Path) -> str:
     """The installed KaTeX's version, or "missing"."""
     try:
@@ -298,7 +302,7 @@ def render_math(app: Sphinx, doctree: nodes.document) -> None:
                 html = f'<span class="math-error">{escape(tex)}</span>'
             pieces.append(html)
         node[HTML_KEY] = "".join(pieces)
-    if os.getpid() != _main_pid:  # a forked reader: the main process never sees its cache
+    if _forked_reader():  # the main process never sees a forked reader's cache
         katex.save()
 
 
