@@ -3,6 +3,7 @@ deck, and the speaker view shows the current slide's notes."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -233,3 +234,18 @@ def test_the_page_is_audited_once_with_the_first_slide(decks, chromium):
             audit = {"index": index, "whole": index == 0}
             found.append([v["id"] for v in page.evaluate(check.AXE_JS, audit)])
         assert found == [["html-has-lang"], [], [], []]
+
+
+def test_only_the_served_decks_own_urls_count_as_local():
+    """The route that blocks and lists other machines' URLs spares the decks' own, only."""
+    base = "http://127.0.0.1:8123"
+    remote = re.compile(check.LOCAL.format(base=re.escape(base)))
+    local = [base, f"{base}/", f"{base}/m.html?x#y", f"{base}?q", "data:image/png;base64,", "blob:"]
+    elsewhere = [
+        "http://127.0.0.1:81234/",  # another port that starts with this one
+        "http://127.0.0.1:8123.example.org/",  # a host name that starts with the address
+        "https://127.0.0.1:8123/",
+        "http://example.invalid/x.png",
+    ]
+    assert [u for u in local if remote.search(u)] == []
+    assert [u for u in elsewhere if not remote.search(u)] == []

@@ -37,6 +37,7 @@ deck. The table goes to stdout; the exit status is 1 when there is any finding b
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -109,6 +110,9 @@ AXE_JS = """async ({index, whole}) => {
     detail: ((n => n && (n.any[0] || n.all[0] || n.none[0]))(v.nodes[0]) || {}).message || '',
   }));
 }"""
+# Every URL but the served decks' own (and data: and blob: ones, which never leave the page).
+# Matched by Playwright's driver, so that a local request is not held for a call to Python.
+LOCAL = r"^(?!(?:{base}(?:[/?#]|$)|data:|blob:))"
 # Console messages that only repeat a request failure, which is reported as such.
 CONSOLE_DUPLICATES = ("Failed to load resource",)
 # Elements whose content is never on screen, or is checked otherwise.
@@ -286,9 +290,6 @@ class _Watch:
         page.on("requestfailed", self._failed)
         page.on("response", self._response)
 
-    def is_local(self, url: str) -> bool:
-        return url.startswith((self.base + "/", "data:", "blob:")) or url == self.base
-
     def block(self, route: object) -> None:
         url = route.request.url
         self.blocked.add(url)
@@ -339,14 +340,17 @@ def find_axe(out: Path) -> Path:
 
 
 def check_deck(
-    browser_: object, base: str, name: str, axe: Path | None = None
+    context: object, base: str, name: str, axe: Path | None = None, *, watching: dict
 ) -> tuple[int, list[Finding]]:
-    """Check one served deck; return its slide count and findings (``axe``: audit it too)."""
-    context = browser_.new_context(viewport=VIEWPORT)
+    """Check one deck served at ``base``, in a new page of ``context``.
+
+    ``context`` is the Playwright ``BrowserContext`` of :func:`run`, whose route hands a
+    request to another machine to ``watching["watch"]``. Returns the deck's slide count and
+    findings (``axe``: audit it too).
+    """
     page = context.new_page()
     page.set_default_timeout(15000)
-    watch = _Watch(page, base)
-    context.route(lambda url: not watch.is_local(url), watch.block)
+    watch = watching["watch"] = _Watch(page, base)
     findings: list[Finding] = []
     slides: list[dict] = []
     try:
@@ -387,7 +391,7 @@ def check_deck(
                 findings += axe_findings(violations, name, result["number"], result["title"])
         page.evaluate("0")  # let late events arrive
     finally:
-        context.close()
+        page.close()
     titles = {s["number"]: s["title"] for s in slides}
     for slide, kind, message, url in watch.events:
         # A resource belongs to the slide that uses it: Chromium asks again for a broken
@@ -412,10 +416,23 @@ def run(
     axe = find_axe(out)
     total, findings = 0, []
     with browser.deck_session(out, chromium) as (base, chromium):
-        for path in paths:
-            count, found = check_deck(chromium, base, path.relative_to(out).as_posix(), axe)
-            total += count
-            findings += found
+        # One context for every deck, each deck in a page of its own: a context costs about
+        # 0.1 s to make, and the files all decks load (reveal.js, KaTeX, the fonts) come from
+        # its cache after the first deck, as in a student's browser.
+        context = chromium.new_context(viewport=VIEWPORT)
+        watching: dict[str, _Watch] = {}
+        context.route(
+            re.compile(LOCAL.format(base=re.escape(base))),
+            lambda route: watching["watch"].block(route),
+        )
+        try:
+            for path in paths:
+                name = path.relative_to(out).as_posix()
+                count, found = check_deck(context, base, name, axe, watching=watching)
+                total += count
+                findings += found
+        finally:
+            context.close()
     return total, findings
 
 
