@@ -75,7 +75,7 @@ def squeeze(text: str) -> str:
 # (title, classes, fragments, notes, a text the slide shows), per deck, in slide order.
 EXPECTED = {
     "hieroglyph/talk": [
-        ("Hieroglyph talk", [], 0, "", "The title slide"),
+        ("Hieroglyph talk", ["lecturedeck-fill"], 0, "", "The title slide"),
         ("First section", [], 0, "", "The section’s own slide."),
         ("A level-three slide", [], 0, "", "Level four is content."),
         ("A level-three slide (2)", [], 0, "", "Continued once."),
@@ -282,6 +282,43 @@ def test_reveal_shows_the_slides_the_toolchain_drew(legacy, chromium):
                 assert first == EXPECTED[deck][0][0]
         finally:
             page.close()
+
+
+FILL_JS = """() => {
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  };
+  const slide = Reveal.getCurrentSlide(), heading = slide.querySelector('h1');
+  const [l, t, r, b] = box(heading);
+  const hit = document.elementFromPoint((l + r) / 2, (t + b) / 2);
+  return {slide: box(document.querySelector('.reveal .slides')),
+          image: box(slide.querySelector('img.fill')),
+          caption: box(slide.querySelector('figcaption')),
+          headingOnTop: !!hit && heading.contains(hit)};
+}"""
+
+
+def test_a_hieroglyph_fill_image_covers_its_slide_under_the_title(legacy, chromium):
+    """``figure :class: fill``: the image is the whole slide, the caption lies at its foot."""
+    project, _ = legacy
+    with browser.serve(out(project)) as base:
+        page = chromium.new_page(viewport={"width": 1280, "height": 720})
+        try:
+            page.goto(f"{base}/hieroglyph/talk.html")
+            browser.wait_for_deck(page)
+            page.wait_for_function(
+                "() => Reveal.getCurrentSlide().querySelector('img.fill').complete"
+            )
+            shown = page.evaluate(FILL_JS)
+        finally:
+            page.close()
+    assert shown["image"] == pytest.approx(shown["slide"], abs=1)
+    left, top, right, bottom = shown["slide"]
+    c_left, c_top, c_right, c_bottom = shown["caption"]
+    assert (c_left, c_right, c_bottom) == pytest.approx((left, right, bottom), abs=1)
+    assert top < c_top < bottom
+    assert shown["headingOnTop"]
 
 
 # -- What an old course truly lacks fails at its line, saying what to do -------------------------

@@ -31,6 +31,9 @@ sections, ``slide_levels`` (3)     every section down to ``slide_levels`` is a s
                                    fragment, revealed one at a time
 ``.. rst-class:: x`` on a section  the slide has class ``x``
 ``.. only:: slides``               true in a deck (the ``slides`` tag is set)
+``.. figure:: :class: fill``       the image covers its whole slide, a figure's caption lies
+(or ``.. image::``)                over its foot and the slide's text over the image (slide
+                                   and figure get class ``lecturedeck-fill``; lecturedeck.css)
 =================================  ==========================================================
 """
 
@@ -60,6 +63,8 @@ from lecturedeck.sphinxext.legacy.slides import (
 NAME = "hieroglyph"
 SLIDE_LEVELS = 3  # hieroglyph's default: the title, its sections, and theirs
 BUILD = "build"  # hieroglyph's class for incremental reveals
+FILL = "fill"  # hieroglyph's class for an image shown full size over the whole slide
+FILL_SLIDE = "lecturedeck-fill"  # the class of its slide and figure here (lecturedeck.css)
 
 
 class hieroglyph_slide(nodes.General, nodes.Element):
@@ -181,6 +186,14 @@ class Slides(SphinxTransform):
             self._slide(node, levels)
         for node in list(self.document.findall(hieroglyph_next)):
             self._next(node)
+        for image in self.document.findall(nodes.image):
+            slide = slide_of(image) if FILL in image["classes"] else None
+            if slide is None:
+                continue
+            holders = [slide, image.parent] if isinstance(image.parent, nodes.figure) else [slide]
+            for holder in holders:
+                if FILL_SLIDE not in holder["classes"]:
+                    holder["classes"].append(FILL_SLIDE)
         for note in list(self.document.findall(nodes.note)):
             notes = revealjs_notes(note.rawsource, *note.children)
             notes.source, notes.line = note.source, note.line
