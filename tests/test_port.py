@@ -6,12 +6,13 @@ The fixture course is written from scratch: a repository ``NN Course/`` whose Sp
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from deckfixtures import changed_files, make_project, run_build, snapshot
+from deckfixtures import ROOT, changed_files, make_project, run_build, snapshot
 from PIL import Image
 
 from lecturedeck.commands import port
@@ -23,7 +24,13 @@ import mycourse.version
 
 project = "Neural networks"
 version = mycourse.version.VERSION
-extensions = ["hieroglyph", "sphinx_design", "sphinxcontrib.nosuchthing"]
+extensions = [
+    "hieroglyph",
+    "sphinx_design",
+    "sphinxcontrib.nosuchthing",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.todo",
+]
 html_theme = "sphinx_rtd_theme"
 html_static_path = ["_static"]
 slide_theme = "slides2"
@@ -130,8 +137,9 @@ def files_under(folder: Path) -> set[str]:
 
 @pytest.fixture()
 def root(tmp_path: Path) -> Path:
-    """A project root, as far as the port needs one: a slides/ folder."""
+    """A project root, as far as the port needs one: a slides/ folder and the conf.py."""
     (tmp_path / "project" / "slides").mkdir(parents=True)
+    shutil.copy(ROOT / "conf.py", tmp_path / "project")
     return tmp_path / "project"
 
 
@@ -177,6 +185,9 @@ def test_the_report_says_what_the_course_needs_that_the_project_lacks(tmp_path, 
     assert "unknown" in unknown[0] and "A course's own extensions" in unknown[0]
     assert "course extra in pyproject.toml" in unknown[0] and "make lock" in unknown[0]
     assert not any(line.startswith("  hieroglyph") for line in out)  # mapped: nothing to add
+    # Installed (it ships with Sphinx) but not loaded by the project's conf.py: the line to add.
+    assert f"  sphinx.ext.todo: {port.LOAD}" in out
+    assert not any(line.startswith("  sphinx.ext.autodoc") for line in out)  # the project's
     theme = [line for line in out if line.startswith("theme: ")]
     assert theme and "sphinx_rtd_theme" in theme[0] and "nothing to add" in theme[0]
     assert any(

@@ -12,8 +12,9 @@ the last port), one with the same bytes is unchanged, so a second run copies not
 is written in one step (:func:`lecturedeck.project.copy_if_changed`).
 
 Then it reads the old ``conf.py`` without running it (:mod:`lecturedeck.courseconf`) and says
-what the course uses that the project lacks: the toolchain it recognised, each extension that is
-not installed here with the line to add (:mod:`lecturedeck.sphinxext.legacy.thirdparty`), the
+what the course uses that the project lacks: the toolchain it recognised, each extension that the
+project's ``conf.py`` does not load, with what to install and add
+(:mod:`lecturedeck.sphinxext.legacy.thirdparty`), the
 settings it could not read, and the paths in the decks that lead outside the course folder.
 
     python -m lecturedeck.commands.port FROM [--name NAME] [--root PROJECT]
@@ -66,6 +67,10 @@ DECK_SETTINGS = ("revealjs_", "slide_", "slides_")
 UNKNOWN = (
     'unknown here; add it to extensions in conf.py (under "A course\'s own extensions"), '
     "its pip package to the course extra in pyproject.toml, then make lock"
+)
+LOAD = (
+    "installed here, not loaded: add it to extensions in conf.py "
+    '(under "A course\'s own extensions")'
 )
 
 
@@ -232,15 +237,23 @@ def own_module(module: str, files: list[str]) -> str | None:
     return min(found, key=len) if found else None
 
 
-def missing_extensions(conf: courseconf.CourseConf, files: list[str], at: str) -> list[str]:
-    """One line per extension of ``conf`` that is neither installed nor mapped here.
+def missing_extensions(
+    conf: courseconf.CourseConf, files: list[str], at: str, loaded: set[str] = frozenset()
+) -> list[str]:
+    """One line per extension of ``conf`` that the project neither loads nor maps.
 
-    ``files`` are the course's files, relative to its folder ``at`` (``slides/<name>/``).
+    ``files`` are the course's files, relative to its folder ``at`` (``slides/<name>/``);
+    ``loaded`` the extensions the project's own ``conf.py`` loads. An extension installed here
+    (one that ships with Sphinx, say) that the project does not load gets the line that loads it.
     """
     lines = []
     for module in dict.fromkeys(conf.extensions):
         known = thirdparty.BY_MODULE.get(module)
-        if (known and known.builtin) or _is_theme(module, conf) or importable(module):
+        if (known and known.builtin) or _is_theme(module, conf) or module in loaded:
+            continue
+        if importable(module):
+            needs = f" (and install {known.needs})" if known and known.needs else ""
+            lines.append(f"  {module}: {LOAD}{needs}")
             continue
         own = None if known else own_module(module, files)
         if known:
@@ -451,9 +464,11 @@ def port(given: Path, root: Path, name: str | None = None) -> int:
     print(toolchain_line(conf))
     for line in conf_lines(conf, shown):
         print(line)
-    missing = missing_extensions(conf, done.files, at)
+    project_conf = root / courseconf.CONF
+    loaded = set(courseconf.read(project_conf).extensions) if project_conf.is_file() else set()
+    missing = missing_extensions(conf, done.files, at, loaded)
     if missing:
-        print("extensions the course loads that are not installed here:")
+        print("extensions the course loads that the project's conf.py does not:")
         print("\n".join(missing))
     theme = theme_line(conf)
     if theme:
