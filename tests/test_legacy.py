@@ -340,6 +340,8 @@ Broken course
    Cards.
 
 :fab:`github` and |:coffee:|
+
+As :ref:`python:tut-intro` says.
 """
 
 
@@ -364,8 +366,8 @@ def test_what_a_course_lacks_fails_at_its_line_with_the_extension_to_add(project
         "it comes from sphinx.ext.graphviz; add it to extensions in conf.py (and install Graphviz)"
     )
     at = "slides/broken/deck.rst:{}: error: ".format
-    raw, dot, grid, fab = (
-        line_of(BROKEN, s) for s in (".. raw::", ".. digraph", ".. grid", ":fab:")
+    raw, dot, grid, fab, ref = (
+        line_of(BROKEN, s) for s in (".. raw::", ".. digraph", ".. grid", ":fab:", ":ref:")
     )
     expected = [
         at(raw) + "raw HTML <img> loads _static/missing.png, which is not among the course's "
@@ -377,6 +379,9 @@ def test_what_a_course_lacks_fails_at_its_line_with_the_extension_to_add(project
         at(grid) + f'Unknown directive type "grid": {design}',
         at(fab) + f'Unknown interpreted text role "fab": {design}',
         at(fab) + f'Undefined substitution ":coffee:": {emoji}',
+        at(ref)
+        + "undefined label: 'python:tut-intro'"
+        + thirdparty.INTERSPHINX.format(name="python"),
     ]
     for line in expected:
         assert line in lines, result.stderr

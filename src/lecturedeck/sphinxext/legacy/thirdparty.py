@@ -6,7 +6,9 @@ role and substitution errors) into a line that names the extension and what to a
     slides/x.rst:12: error: Unknown directive type "digraph": it comes from
     sphinx.ext.graphviz; add it to extensions in conf.py (and install Graphviz)
 
-and ``make port`` uses the same table to say what a course's ``conf.py`` loads that this
+A cross-reference into another project's documentation (``:ref:`python:tut-intro```) that
+is not found says that sphinx.ext.intersphinx resolves such names, over the network. And
+``make port`` uses the same table to say what a course's ``conf.py`` loads that this
 project lacks. A course's extensions go in the one marked place of the project's
 ``conf.py`` (``extensions += [...]`` under "A course's own extensions"); their pip packages go
 in ``pyproject.toml``'s ``course`` extra, and ``make lock`` then ``make slides`` install them.
@@ -224,6 +226,17 @@ UNKNOWN = re.compile(
     r'^(?P<what>Unknown directive type|Unknown interpreted text role) "(?P<name>[^"]+)"\.?'
 )
 UNDEFINED_SUBSTITUTION = re.compile(r'^Undefined substitution referenced: "(?P<name>[^"]+)"\.?')
+# A cross-reference that is not found, whose target has a prefix: ``python:tut-intro`` is how
+# a deck names a page of another project's documentation, through sphinx.ext.intersphinx.
+UNRESOLVED = re.compile(
+    r"^(?:'[\w:-]+' reference target not found: |undefined label: '|unknown document: ')"
+    r"(?P<name>[A-Za-z][\w.-]*):[^'\s]+'?$"
+)
+INTERSPHINX = (
+    "; if {name} is another project's documentation, sphinx.ext.intersphinx resolves it while "
+    "the deck builds, from that project's inventory on the network: add it to extensions in "
+    "conf.py with intersphinx_mapping = {{'{name}': (its URL, None)}}, or link the page by its URL"
+)
 
 
 def hint(message: str) -> str:
@@ -235,6 +248,9 @@ def hint(message: str) -> str:
         if ext and not ext.builtin:
             return f'{match["what"]} "{match["name"]}": {advice(ext)}{message[match.end() :]}'
         return message
+    match = UNRESOLVED.match(message)
+    if match:
+        return message + INTERSPHINX.format(name=match["name"])
     match = UNDEFINED_SUBSTITUTION.match(message)
     if match:
         for ext in EXTENSIONS:
