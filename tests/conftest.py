@@ -14,6 +14,10 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 import pytest  # noqa: E402
 
+from lecturedeck.project import without_iri_grammar  # noqa: E402
+
+without_iri_grammar()  # the test modules that read notebooks import nbformat as they load
+
 pytest_plugins = ["sphinx.testing.fixtures"]
 
 

@@ -10,6 +10,7 @@ import filecmp
 import os
 import shutil
 import string
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,16 @@ INDEX = "index"  # slides/index.rst is the course index, not a deck
 
 
 # -- The decks ------------------------------------------------------------------------------------
+def without_iri_grammar() -> None:
+    """Let jsonschema, which nbformat and myst-nb import, leave out its IRI format checks.
+
+    jsonschema imports rfc3987-syntax when it is installed (jupyter-events asks for it), and
+    that builds a parser of the IRI grammar on import: about 1 s in every process that reads
+    a notebook, for the ``iri`` formats, which no notebook schema uses. Call before the import.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def is_partial(rel: Path) -> bool:
     """A file or folder whose name starts with ``_`` is include-only, never a deck."""
     return any(part.startswith(("_", ".")) for part in rel.parts)

@@ -33,6 +33,7 @@ from lecturedeck.project import (
     doctrees_dir,
     replacing,
     sphinx_args,
+    without_iri_grammar,
     write_atomic,
 )
 
@@ -143,6 +144,7 @@ def publish_notebooks(root: Path) -> list[str]:
 # -- Command line ---------------------------------------------------------------------------------
 def build(root: Path, out: Path, quiet: bool = False) -> int:
     """Build the companion site of the project at ``root`` into ``out``. Return an exit status."""
+    without_iri_grammar()  # myst-nb reads the notebooks with nbformat
     from sphinx.cmd.build import build_main
 
     from lecturedeck.commands import lite

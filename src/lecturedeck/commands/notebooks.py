@@ -72,6 +72,7 @@ from lecturedeck.project import (
     doctrees_dir,
     replacing,
     show_path,
+    without_iri_grammar,
 )
 
 # Imported so that pickle finds the extension's node classes, and for isinstance checks.
@@ -591,6 +592,7 @@ def setup_code(root: Path, code: list[str], values: dict[str, str]) -> str:
 
 def notebook(doctree: nodes.document, deck: str, root: Path, out: Path) -> object:
     """The notebook of one deck, as an nbformat v4 ``NotebookNode``."""
+    without_iri_grammar()
     import nbformat.v4 as nbf
 
     srcdir = root / SLIDES
@@ -665,6 +667,7 @@ def write(nb: object, target: Path) -> bool:
 
     Return whether it wrote.
     """
+    without_iri_grammar()
     import nbformat
 
     nbformat.validate(nb)
