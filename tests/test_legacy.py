@@ -18,6 +18,7 @@ from deckfixtures import ROOT, make_project, run_build
 
 from lecturedeck import courseconf
 from lecturedeck.commands import browser, notebooks, pdf
+from lecturedeck.project import deck_names
 from lecturedeck.sphinxext.legacy import thirdparty
 
 COURSES = ROOT / "tests" / "roots" / "legacy"
@@ -245,6 +246,11 @@ def test_sphinx_behaviours_old_decks_rely_on(legacy):
     # did not declare .txt sources is an include file, not a deck.
     assert not (built / "drafts").exists()
     assert not (built / "shared").exists()
+    # An .rst file that a deck includes is a part of that deck, not a deck of its own.
+    week_two = BeautifulSoup((built / "week" / "two.html").read_text(), "html.parser")
+    assert "What the week showed, in one slide." in week_two.get_text()
+    assert not (built / "week" / "recap.html").exists()
+    assert "patterns/week/recap" not in deck_names(project / "slides")
 
 
 def test_a_ported_course_lists_its_decks_for_the_browser_tools(legacy):

@@ -257,6 +257,48 @@ def excluded(slides: Path) -> list[str]:
     return patterns
 
 
+_INCLUDE = re.compile(r"^[ \t]*\.\.[ \t]+include::[ \t]*(?P<path>[^<\s][^\n]*?)[ \t]*$", re.M)
+
+
+@functools.lru_cache(maxsize=64)
+def _included_cached(slides: Path, stamp: tuple) -> tuple[str, ...]:
+    courses = [c.path.parent for c in course_confs(slides)]
+    found = set()
+    for name, _ in stamp:
+        path = slides / name
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _INCLUDE.finditer(text):
+            given = match["path"]
+            if given.startswith("/"):  # from the top of the course, as its old build read it
+                top = next((c for c in courses if c in path.parents), slides)
+                target = top / given.lstrip("/")
+            else:
+                target = path.parent / given
+            try:
+                rel = target.resolve().relative_to(slides)
+            except (OSError, ValueError):
+                continue
+            if rel.as_posix() in dict(stamp) and rel.as_posix() != name:
+                found.add(rel.as_posix())
+    return tuple(sorted(found))
+
+
+def included(slides: Path) -> list[str]:
+    """The sources under ``slides`` that another one includes (``.. include:: recap.rst``).
+
+    Each is a part of the deck that includes it, not a deck of its own, as in a course whose
+    index is a list of includes, one per slide. Paths relative to ``slides``, as globs.
+    """
+    slides = slides.resolve()
+    suffixes = {".rst", *(s for c in course_confs(slides) for s in source_suffixes(c))}
+    stamp = tuple(
+        (p.relative_to(slides).as_posix(), p.stat().st_mtime_ns)
+        for p in sorted(slides.rglob("*"))
+        if p.suffix in suffixes and p.is_file()
+    )
+    return [re.sub(r"([*?[])", r"[\1]", name) for name in _included_cached(slides, stamp)]
+
+
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A Sphinx ``exclude_patterns`` glob as a regex.
 

@@ -63,11 +63,13 @@ def deck_names(slides: Path) -> list[str]:
     """The decks under ``slides``, as Sphinx names them (``week1/intro``), in name order.
 
     This is the one list of decks: ``conf.py``'s ``exclude_patterns`` leave out the
-    same partials (and a ported course's own ``conf.py`` its ``exclude_patterns``), the
-    deck index lists these, and the companion site links them.
+    same partials (and a ported course's own ``conf.py`` its ``exclude_patterns``, and the
+    build the sources that others include), the deck index lists these, and the companion
+    site links them.
     """
     names = []
-    skip = [courseconf.glob_regex(p) for p in courseconf.excluded(slides)]
+    excluded = [*courseconf.excluded(slides), *courseconf.included(slides)]
+    skip = [courseconf.glob_regex(p) for p in excluded]
     for path in [*slides.rglob("*.rst"), *courseconf.course_sources(slides)]:
         rel = path.relative_to(slides)
         if is_partial(rel) or any(s.fullmatch(rel.as_posix()) for s in skip):

@@ -33,9 +33,12 @@ TOOLCHAINS = ["revealjs", "hieroglyph", "sphinxjp", "sphinxcontrib"]
 
 
 def _course_sources(app: Sphinx, config: Config) -> None:
-    """A ported course's own ``exclude_patterns`` and ``source_suffix`` keep applying to it."""
+    """A ported course's own ``exclude_patterns`` and ``source_suffix`` keep applying to it.
+
+    A source that another includes is a part of that deck, not a document of its own.
+    """
     srcdir = Path(app.srcdir)
-    patterns = courseconf.excluded(srcdir)
+    patterns = [*courseconf.excluded(srcdir), *courseconf.included(srcdir)]
     suffixes = {s for c in courseconf.course_confs(srcdir) for s in courseconf.source_suffixes(c)}
     if suffixes:
         ours = set(courseconf.course_sources(srcdir))
