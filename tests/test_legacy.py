@@ -348,6 +348,8 @@ Broken course
 :fab:`github` and |:coffee:|
 
 As :ref:`python:tut-intro` says.
+
+See :pypi:`sphinx`.
 """
 
 
@@ -372,8 +374,9 @@ def test_what_a_course_lacks_fails_at_its_line_with_the_extension_to_add(project
         "it comes from sphinx.ext.graphviz; add it to extensions in conf.py (and install Graphviz)"
     )
     at = "slides/broken/deck.rst:{}: error: ".format
-    raw, dot, grid, fab, ref = (
-        line_of(BROKEN, s) for s in (".. raw::", ".. digraph", ".. grid", ":fab:", ":ref:")
+    raw, dot, grid, fab, ref, pypi = (
+        line_of(BROKEN, s)
+        for s in (".. raw::", ".. digraph", ".. grid", ":fab:", ":ref:", ":pypi:")
     )
     expected = [
         at(raw) + "raw HTML <img> loads _static/missing.png, which is not among the course's "
@@ -389,6 +392,11 @@ def test_what_a_course_lacks_fails_at_its_line_with_the_extension_to_add(project
         + "undefined label: 'python:tut-intro'"
         + thirdparty.INTERSPHINX.format(name="python"),
     ]
+    # Three extensions define :pypi:; the line names each, to add the one the course had.
+    [role] = [line for line in lines if line.startswith(at(pypi))]
+    assert role.startswith(at(pypi) + 'Unknown interpreted text role "pypi": it comes from ')
+    for module in ("rst_pypi_ref.sphinx", "rst_package_refs.sphinx", "sphinxcontrib.cheeseshop"):
+        assert module in role
     for line in expected:
         assert line in lines, result.stderr
     assert "Traceback" not in result.stderr

@@ -30,6 +30,8 @@ extensions = [
     "sphinxcontrib.nosuchthing",
     "sphinx.ext.autodoc",
     "sphinx.ext.todo",
+    "sphinx.ext.mathjax",
+    "sphinx_revealjs.ext.oembed",
 ]
 html_theme = "sphinx_rtd_theme"
 html_static_path = ["_static"]
@@ -188,6 +190,11 @@ def test_the_report_says_what_the_course_needs_that_the_project_lacks(tmp_path, 
     # Installed (it ships with Sphinx) but not loaded by the project's conf.py: the line to add.
     assert f"  sphinx.ext.todo: {port.LOAD}" in out
     assert not any(line.startswith("  sphinx.ext.autodoc") for line in out)  # the project's
+    mathjax = thirdparty.BY_MODULE["sphinx.ext.mathjax"]
+    assert f"  sphinx.ext.mathjax: not needed: {mathjax.not_needed}" in out
+    # Part of sphinx-revealjs, which is installed, but it needs oembedpy, which is not.
+    oembed = thirdparty.advice(thirdparty.BY_MODULE["sphinx_revealjs.ext.oembed"])
+    assert f"  sphinx_revealjs.ext.oembed: {oembed}" in out
     theme = [line for line in out if line.startswith("theme: ")]
     assert theme and "sphinx_rtd_theme" in theme[0] and "nothing to add" in theme[0]
     assert any(

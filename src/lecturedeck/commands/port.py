@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.metadata
 import importlib.util
 import os
 import posixpath
@@ -226,6 +227,21 @@ def importable(module: str) -> bool:
         return False
 
 
+def _package_installed(ext: thirdparty.Extension) -> bool:
+    """Whether the pip package that ``ext`` needs is installed.
+
+    An extension may be part of one package and need another: sphinx_revealjs.ext.oembed is
+    in sphinx-revealjs, and needs oembedpy.
+    """
+    if not ext.package:
+        return True
+    try:
+        importlib.metadata.distribution(re.split(r"[\[<>=!~ ]", ext.package)[0])
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def _is_theme(module: str, conf: courseconf.CourseConf) -> bool:
     return module == conf.get("html_theme") or module.endswith("_theme")
 
@@ -251,7 +267,10 @@ def missing_extensions(
         known = thirdparty.BY_MODULE.get(module)
         if (known and known.builtin) or _is_theme(module, conf) or module in loaded:
             continue
-        if importable(module):
+        if known and known.not_needed:
+            lines.append(f"  {module}: not needed: {known.not_needed}")
+            continue
+        if importable(module) and (known is None or _package_installed(known)):
             needs = f" (and install {known.needs})" if known and known.needs else ""
             lines.append(f"  {module}: {LOAD}{needs}")
             continue

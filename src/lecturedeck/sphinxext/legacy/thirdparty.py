@@ -31,6 +31,7 @@ class Extension:
     roles: tuple[str, ...] = ()
     substitutions: str | None = None  # a pattern of the substitution names it defines
     builtin: bool = False  # this project maps it already (an older slide toolchain)
+    not_needed: str | None = None  # why a deck here does without it
 
 
 _BADGES = tuple(
@@ -52,6 +53,7 @@ _BADGES = tuple(
     for line in ("", "-line")
 )
 
+PRERENDERED = "the decks' math is prerendered with KaTeX here"
 EXTENSIONS: list[Extension] = [
     Extension(
         "sphinx.ext.graphviz",
@@ -68,11 +70,17 @@ EXTENSIONS: list[Extension] = [
     Extension(
         "sphinx.ext.inheritance_diagram", needs="Graphviz", directives=("inheritance-diagram",)
     ),
-    Extension("sphinx.ext.mathjax"),
+    Extension("sphinx.ext.mathjax", not_needed=PRERENDERED),
+    Extension("sphinx.ext.imgmath", not_needed=PRERENDERED),
+    Extension(
+        "sphinxcontrib.katex",
+        "sphinxcontrib-katex",
+        not_needed=PRERENDERED,
+    ),
     Extension("sphinx.ext.extlinks"),
     Extension("sphinx.ext.intersphinx"),
     Extension("sphinx.ext.viewcode"),
-    Extension("sphinx.ext.githubpages"),
+    Extension("sphinx.ext.githubpages", not_needed="it only marks an HTML build for GitHub Pages"),
     Extension("sphinxcontrib.video", "sphinxcontrib-video", directives=("video",)),
     Extension("sphinxcontrib.youtube", "sphinxcontrib-youtube", directives=("youtube", "vimeo")),
     Extension(
@@ -152,6 +160,13 @@ EXTENSIONS: list[Extension] = [
     Extension("sphinx_revealjs.ext.screenshot", "sphinx-revealjs[screenshot]"),
     Extension("sphinx_revealjs.ext.footnotes", directives=("revealjs-footnotes",)),
     Extension("rst_pypi_ref.sphinx", "rst-pypi-ref", roles=("pypi",)),
+    Extension("rst_package_refs.sphinx", "rst-package-refs", roles=("pypi", "npm")),
+    Extension(
+        "sphinxcontrib.cheeseshop",
+        "sphinxcontrib-cheeseshop",
+        directives=("pypi-release",),
+        roles=("pypi",),
+    ),
     Extension("sphinx_nekochan", "sphinx-nekochan", directives=("nekochan",), roles=("nekochan",)),
     Extension("atsphinx.qrcode", "atsphinx-qrcode", directives=("qrcode",)),
     Extension(
@@ -203,11 +218,9 @@ EXTENSIONS: list[Extension] = [
 BY_MODULE = {ext.module: ext for ext in EXTENSIONS}
 
 
-def _first(kind: str, name: str) -> Extension | None:
-    for ext in EXTENSIONS:
-        if name in getattr(ext, kind):
-            return ext
-    return None
+def _defining(kind: str, name: str) -> list[Extension]:
+    """The extensions of the table that define the directive or role ``name``, in its order."""
+    return [ext for ext in EXTENSIONS if name in getattr(ext, kind)]
 
 
 def advice(ext: Extension) -> str:
@@ -220,6 +233,22 @@ def advice(ext: Extension) -> str:
     if ext.needs:
         text += f" (and install {ext.needs})"
     return text
+
+
+def advice_of(found: list[Extension]) -> str:
+    """What to add when one of ``found`` defines a name: the one, or which to choose from."""
+    if len(found) == 1:
+        return advice(found[0])
+    named = ", ".join(
+        f"{ext.module} (pip {ext.package})" if ext.package else ext.module for ext in found[:-1]
+    )
+    last = found[-1]
+    named += f" or {last.module} (pip {last.package})" if last.package else f" or {last.module}"
+    return (
+        f"it comes from {named}: add the one the course used (its old conf.py's extensions) to "
+        "extensions in conf.py and its package to the course extra in pyproject.toml "
+        "(then make lock)"
+    )
 
 
 UNKNOWN = re.compile(
@@ -244,9 +273,9 @@ def hint(message: str) -> str:
     match = UNKNOWN.match(message)
     if match:
         kind = "directives" if match["what"] == "Unknown directive type" else "roles"
-        ext = _first(kind, match["name"])
-        if ext and not ext.builtin:
-            return f'{match["what"]} "{match["name"]}": {advice(ext)}{message[match.end() :]}'
+        found = [e for e in _defining(kind, match["name"]) if not e.builtin]
+        if found:
+            return f'{match["what"]} "{match["name"]}": {advice_of(found)}{message[match.end() :]}'
         return message
     match = UNRESOLVED.match(message)
     if match:
