@@ -459,6 +459,37 @@ def test_course_exclude_patterns_are_sphinx_globs():
     assert not courseconf.glob_regex("c/*.rst").fullmatch("c/a/b.rst")
 
 
+def test_only_a_whole_include_makes_a_file_part_of_another_deck(tmp_path):
+    """An included .rst file is a part, not a deck, except where it is still a document."""
+    slides = tmp_path / "slides"
+    course = slides / "course"
+    (course / "n").mkdir(parents=True)
+    (course / "drafts").mkdir()
+    (course / "conf.py").write_text("exclude_patterns = ['drafts/*']\n")
+    (course / "n" / "conf.py").write_text("extensions = []\n")
+    files = {
+        "course/index.rst": (
+            "Course\n======\n\n.. include:: part.rst\n\n.. include:: /top.rst\n\n"
+            ".. include:: quoted.rst\n   :literal:\n\n.. include:: cut.rst\n"
+            "   :start-after: here\n\nAn example::\n\n   .. include:: shown.rst\n\n"
+            ".. code-block:: rst\n\n   .. include:: shown.rst\n\n"
+            ".. include:: listed.rst\n\n.. toctree::\n\n   listed\n\n"
+            ".. include:: linked.rst\n\nSee :doc:`the linked deck <linked>`.\n"
+        ),
+        "course/n/deck.rst": "Nested\n======\n\n.. include:: /inner.rst\n",
+        "course/drafts/old.rst": "Old\n===\n\n.. include:: ../kept.rst\n",
+    }
+    others = ["part", "top", "quoted", "cut", "shown", "listed", "linked", "kept", "n/inner"]
+    files.update({f"course/{name}.rst": f"{name}\n====\n" for name in others})
+    for name, text in files.items():
+        (slides / name).write_text(text)
+    assert courseconf.included(slides) == [
+        "course/n/inner.rst",
+        "course/part.rst",
+        "course/top.rst",
+    ]
+
+
 def test_the_site_shows_the_notebooks_of_a_ported_courses_decks(tmp_path):
     import nbformat
 

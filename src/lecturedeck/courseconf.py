@@ -257,37 +257,120 @@ def excluded(slides: Path) -> list[str]:
     return patterns
 
 
-_INCLUDE = re.compile(r"^[ \t]*\.\.[ \t]+include::[ \t]*(?P<path>[^<\s][^\n]*?)[ \t]*$", re.M)
+_DIRECTIVE = re.compile(
+    r"^(?P<indent>[ \t]*)\.\.[ \t]+(?P<name>[\w:-]+)::[ \t]*(?P<arg>.*?)[ \t]*$"
+)
+_OPTION = re.compile(r"^[ \t]+:(?P<name>[\w-]+):")
+# Directives whose content is shown as it is written, never parsed: an include in it is text.
+_LITERAL = {"code-block", "code", "sourcecode", "parsed-literal", "raw", "highlight", "math"}
+# An include with one of these quotes the file, or takes a part of it: the file stays a deck.
+_PARTIAL_INCLUDE = {
+    "literal",
+    "code",
+    "parser",
+    "start-after",
+    "end-before",
+    "start-line",
+    "end-line",
+}
+_DOC_ROLE = re.compile(r":doc:`(?:[^`<]*<)?(?P<target>[^`<>]+?)>?`")
+
+
+def _scan(text: str) -> tuple[list[str], list[str]]:
+    """The files a source includes whole, and the documents its toctrees and ``:doc:`` name.
+
+    A line scan: a literal block (after ``::``, or in ``code-block`` and the like) is text;
+    an include with ``:literal:``, ``:start-after:`` and the like is not a whole file.
+    """
+    includes: list[str] = []
+    named = [m["target"] for m in _DOC_ROLE.finditer(text)]
+    lines = text.splitlines()
+    literal_at: int | None = None  # the indent that a literal block's lines go beyond
+    toctree_at: int | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and literal_at is not None and indent <= literal_at:
+            literal_at = None
+        if line.strip() and toctree_at is not None and indent <= toctree_at:
+            toctree_at = None
+        if literal_at is not None:
+            i += 1
+            continue
+        if toctree_at is not None and line.strip() and not _OPTION.match(line):
+            entry = line.strip()
+            named.append(entry[entry.rindex("<") + 1 : -1] if entry.endswith(">") else entry)
+        match = _DIRECTIVE.match(line)
+        if match:
+            name = match["name"]
+            if name in _LITERAL:
+                literal_at = indent
+            elif name == "toctree":
+                toctree_at = indent
+            elif name == "include" and match["arg"] and not match["arg"].startswith("<"):
+                options = set()
+                j = i + 1
+                while j < len(lines) and (option := _OPTION.match(lines[j])):
+                    options.add(option["name"])
+                    j += 1
+                if not options & _PARTIAL_INCLUDE:
+                    includes.append(match["arg"])
+        elif line.rstrip().endswith("::") and not line.lstrip().startswith(".."):
+            literal_at = indent
+        i += 1
+    return includes, named
 
 
 @functools.lru_cache(maxsize=64)
-def _included_cached(slides: Path, stamp: tuple) -> tuple[str, ...]:
+def _included_cached(slides: Path, stamp: tuple, confs: tuple) -> tuple[str, ...]:
     courses = [c.path.parent for c in course_confs(slides)]
-    found = set()
-    for name, _ in stamp:
+    sources = dict(stamp)
+    drafts = [glob_regex(p) for p in excluded(slides)]
+    found: set[str] = set()
+    named: set[str] = set()
+
+    def resolve(path: Path, given: str) -> str | None:
+        if given.startswith("/"):  # from the top of the nearest course, as its old build read it
+            top = max(
+                (c for c in courses if c in path.parents),
+                key=lambda c: len(c.parts),
+                default=slides,
+            )
+            target = top / given.lstrip("/")
+        else:
+            target = path.parent / given
+        try:
+            return target.resolve().relative_to(slides).as_posix()
+        except (OSError, ValueError):
+            return None
+
+    for name in sources:
+        if any(d.fullmatch(name) for d in drafts):
+            continue  # a draft the course leaves out includes nothing
         path = slides / name
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for match in _INCLUDE.finditer(text):
-            given = match["path"]
-            if given.startswith("/"):  # from the top of the course, as its old build read it
-                top = next((c for c in courses if c in path.parents), slides)
-                target = top / given.lstrip("/")
-            else:
-                target = path.parent / given
-            try:
-                rel = target.resolve().relative_to(slides)
-            except (OSError, ValueError):
-                continue
-            if rel.as_posix() in dict(stamp) and rel.as_posix() != name:
-                found.add(rel.as_posix())
-    return tuple(sorted(found))
+        includes, docs = _scan(path.read_text(encoding="utf-8", errors="replace"))
+        for given in includes:
+            rel = resolve(path, given)
+            if rel in sources and rel != name:
+                found.add(rel)
+        for doc in docs:
+            rel = resolve(path, doc)
+            if rel is not None:
+                named.add(rel)
+    # A file that a toctree or a :doc: link names is a document there too: it stays a deck.
+    kept = {f for f in found if f.rsplit(".", 1)[0] not in named and f not in named}
+    return tuple(sorted(kept))
 
 
 def included(slides: Path) -> list[str]:
     """The sources under ``slides`` that another one includes (``.. include:: recap.rst``).
 
     Each is a part of the deck that includes it, not a deck of its own, as in a course whose
-    index is a list of includes, one per slide. Paths relative to ``slides``, as globs.
+    index is a list of includes, one per slide. Only a whole include counts (not one with
+    ``:literal:`` or ``:start-after:``, nor one shown in a literal block), from a source the
+    course does not exclude, and a file that a toctree or a ``:doc:`` link names stays a
+    document. Paths relative to ``slides``, as globs.
     """
     slides = slides.resolve()
     suffixes = {".rst", *(s for c in course_confs(slides) for s in source_suffixes(c))}
@@ -296,7 +379,9 @@ def included(slides: Path) -> list[str]:
         for p in sorted(slides.rglob("*"))
         if p.suffix in suffixes and p.is_file()
     )
-    return [re.sub(r"([*?[])", r"[\1]", name) for name in _included_cached(slides, stamp)]
+    confs = tuple((str(c.path), c.path.stat().st_mtime_ns) for c in course_confs(slides))
+    found = _included_cached(slides, stamp, confs)
+    return [re.sub(r"([*?[])", r"[\1]", name) for name in found]
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
