@@ -239,7 +239,7 @@ def test_the_page_is_audited_once_with_the_first_slide(decks, chromium):
 def test_only_the_served_decks_own_urls_count_as_local():
     """The route that blocks and lists other machines' URLs spares the decks' own, only."""
     base = "http://127.0.0.1:8123"
-    remote = re.compile(check.LOCAL.format(base=re.escape(base)))
+    remote = re.compile(check.REMOTE.format(base=re.escape(base)))
     local = [base, f"{base}/", f"{base}/m.html?x#y", f"{base}?q", "data:image/png;base64,", "blob:"]
     elsewhere = [
         "http://127.0.0.1:81234/",  # another port that starts with this one

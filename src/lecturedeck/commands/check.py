@@ -110,9 +110,10 @@ AXE_JS = """async ({index, whole}) => {
     detail: ((n => n && (n.any[0] || n.all[0] || n.none[0]))(v.nodes[0]) || {}).message || '',
   }));
 }"""
-# Every URL but the served decks' own (and data: and blob: ones, which never leave the page).
-# Matched by Playwright's driver, so that a local request is not held for a call to Python.
-LOCAL = r"^(?!(?:{base}(?:[/?#]|$)|data:|blob:))"
+# The URLs of other machines: every URL but the served decks' own (and data: and blob: ones,
+# which never leave the page). Matched by Playwright's driver, so that a local request is not
+# held for a call to Python.
+REMOTE = r"^(?!(?:{base}(?:[/?#]|$)|data:|blob:))"
 # Console messages that only repeat a request failure, which is reported as such.
 CONSOLE_DUPLICATES = ("Failed to load resource",)
 # Elements whose content is never on screen, or is checked otherwise.
@@ -417,12 +418,11 @@ def run(
     total, findings = 0, []
     with browser.deck_session(out, chromium) as (base, chromium):
         # One context for every deck, each deck in a page of its own: a context costs about
-        # 0.1 s to make, and the files all decks load (reveal.js, KaTeX, the fonts) come from
-        # its cache after the first deck, as in a student's browser.
+        # 0.1 s to make. (A routed context keeps no HTTP cache: each deck loads its files.)
         context = chromium.new_context(viewport=VIEWPORT)
         watching: dict[str, _Watch] = {}
         context.route(
-            re.compile(LOCAL.format(base=re.escape(base))),
+            re.compile(REMOTE.format(base=re.escape(base))),
             lambda route: watching["watch"].block(route),
         )
         try:
