@@ -305,26 +305,41 @@ FILL_JS = """() => {
 }"""
 
 
+FILL_PAGE_JS = """() => {
+  const slide = document.querySelector('.pdf-page section.lecturedeck-fill');
+  const span = e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; };
+  return {page: span(slide.closest('.pdf-page')), image: span(slide.querySelector('img.fill')),
+          caption: span(slide.querySelector('figcaption'))};
+}"""
+
+
 def test_a_hieroglyph_fill_image_covers_its_slide_under_the_title(legacy, chromium):
-    """``figure :class: fill``: the image is the whole slide, the caption lies at its foot."""
+    """``figure :class: fill``: the image is the whole slide, the caption lies at its foot;
+    and so on the slide's page of the PDF."""
     project, _ = legacy
     with browser.serve(out(project)) as base:
-        page = chromium.new_page(viewport={"width": 1280, "height": 720})
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
         try:
+            page = context.new_page()
             page.goto(f"{base}/hieroglyph/talk.html")
             browser.wait_for_deck(page)
-            page.wait_for_function(
-                "() => Reveal.getCurrentSlide().querySelector('img.fill').complete"
-            )
             shown = page.evaluate(FILL_JS)
+            printed = context.new_page()
+            printed.add_init_script(pdf.PDF_READY_INIT)
+            printed.goto(f"{base}/hieroglyph/talk.html?print-pdf")
+            printed.wait_for_function("() => window.__lecturedeckPdfReady")
+            on_page = printed.evaluate(FILL_PAGE_JS)
         finally:
-            page.close()
+            context.close()
     assert shown["image"] == pytest.approx(shown["slide"], abs=1)
     left, top, right, bottom = shown["slide"]
     c_left, c_top, c_right, c_bottom = shown["caption"]
     assert (c_left, c_right, c_bottom) == pytest.approx((left, right, bottom), abs=1)
     assert top < c_top < bottom
     assert shown["headingOnTop"]
+    page_top, page_bottom = on_page["page"]
+    assert on_page["image"] == pytest.approx([page_top, page_bottom], abs=1)
+    assert page_top < on_page["caption"][0] < on_page["caption"][1] <= page_bottom + 1
 
 
 # -- What an old course truly lacks fails at its line, saying what to do -------------------------
