@@ -32,6 +32,7 @@ extensions = [
     "sphinx.ext.todo",
     "sphinx.ext.mathjax",
     "sphinx_revealjs.ext.oembed",
+    "myst_nb",
 ]
 html_theme = "sphinx_rtd_theme"
 html_static_path = ["_static"]
@@ -189,6 +190,7 @@ def test_the_report_says_what_the_course_needs_that_the_project_lacks(tmp_path, 
     assert not any(line.startswith("  hieroglyph") for line in out)  # mapped: nothing to add
     # Installed (it ships with Sphinx) but not loaded by the project's conf.py: the line to add.
     assert f"  sphinx.ext.todo: {port.LOAD}" in out
+    assert f"  myst_nb: {port.LOAD}" in out  # the project loads it for its site, not its decks
     assert not any(line.startswith("  sphinx.ext.autodoc") for line in out)  # the project's
     mathjax = thirdparty.BY_MODULE["sphinx.ext.mathjax"]
     assert f"  sphinx.ext.mathjax: not needed: {mathjax.not_needed}" in out

@@ -26,6 +26,7 @@ Exit status: 0 when the course is in place, 1 when a file could not be copied, 2
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import importlib.metadata
 import importlib.util
@@ -287,6 +288,32 @@ def missing_extensions(
     return lines
 
 
+def deck_extensions(conf_path: Path) -> set[str]:
+    """The extensions that the project's ``conf.py`` loads for its decks.
+
+    Its top-level ``extensions`` lists only: those under ``if tags.has("site"):`` are the
+    companion site's. Read, never run, as a course's conf.py is.
+    """
+    try:
+        tree = ast.parse(conf_path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    found: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if not isinstance(node, ast.Assign | ast.AugAssign) or not any(
+            isinstance(t, ast.Name) and t.id == "extensions" for t in targets
+        ):
+            continue
+        if isinstance(node.value, ast.List | ast.Tuple):
+            found |= {
+                e.value
+                for e in node.value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+    return found
+
+
 def toolchain_line(conf: courseconf.CourseConf) -> str:
     """What the report says of the toolchain the course was written for."""
     if conf.error:
@@ -483,8 +510,7 @@ def port(given: Path, root: Path, name: str | None = None) -> int:
     print(toolchain_line(conf))
     for line in conf_lines(conf, shown):
         print(line)
-    project_conf = root / courseconf.CONF
-    loaded = set(courseconf.read(project_conf).extensions) if project_conf.is_file() else set()
+    loaded = deck_extensions(root / courseconf.CONF)
     missing = missing_extensions(conf, done.files, at, loaded)
     if missing:
         print("extensions the course loads that the project's conf.py does not:")

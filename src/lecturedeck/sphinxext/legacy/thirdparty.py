@@ -239,11 +239,13 @@ def advice_of(found: list[Extension]) -> str:
     """What to add when one of ``found`` defines a name: the one, or which to choose from."""
     if len(found) == 1:
         return advice(found[0])
-    named = ", ".join(
-        f"{ext.module} (pip {ext.package})" if ext.package else ext.module for ext in found[:-1]
-    )
-    last = found[-1]
-    named += f" or {last.module} (pip {last.package})" if last.package else f" or {last.module}"
+
+    def one(ext: Extension) -> str:
+        extra = [f"pip {ext.package}"] if ext.package else []
+        extra += [f"and {ext.needs}"] if ext.needs else []
+        return f"{ext.module} ({', '.join(extra)})" if extra else ext.module
+
+    named = ", ".join(one(ext) for ext in found[:-1]) + f" or {one(found[-1])}"
     return (
         f"it comes from {named}: add the one the course used (its old conf.py's extensions) to "
         "extensions in conf.py and its package to the course extra in pyproject.toml "
