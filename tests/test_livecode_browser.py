@@ -8,10 +8,13 @@ fresh one). Esc, the time limit and the grace behave alike either way up to the 
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from deckfixtures import PageWatch, default_signals, go_to_cell
@@ -245,6 +248,26 @@ def test_a_cell_that_will_not_stop_is_ended_with_its_python(live):
     cell.locator("textarea").fill(SOFTMAX)
     assert run_to_end(cell) == cellrun.run_cell(SOFTMAX).rstrip()
     assert page.evaluate("window.workersStarted") == 2
+    assert watch.errors == [] and watch.failed == []
+
+
+LIVECODE_JS = Path(browser.__file__).parent.parent / "sphinxext" / "static" / "livecode.js"
+
+
+@pytest.mark.browser
+@ISOLATED_ONLY
+def test_a_cell_in_c_code_that_never_takes_the_interrupt_is_ended_after_two_graces(live):
+    """``sum`` over a range runs in C, which never looks at the interrupt: Python is ended, but
+    only once the grace has passed twice, as for a worker a busy machine held back."""
+    page, watch, _ = live
+    started = time.monotonic()
+    cell, output = stopped_by_its_time_limit(page, "sum(range(10**12))")
+    took = time.monotonic() - started
+    assert "Python was restarted" in output
+    grace_ms = re.search(r"INTERRUPT_GRACE_MS = (\d+);", LIVECODE_JS.read_text())[1]
+    assert took >= 1 + 2 * int(grace_ms) / 1000  # the time limit, then twice the grace
+    cell.locator("textarea").fill(SOFTMAX)
+    assert run_to_end(cell) == cellrun.run_cell(SOFTMAX).rstrip()
     assert watch.errors == [] and watch.failed == []
 
 

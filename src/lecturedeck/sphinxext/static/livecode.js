@@ -27,6 +27,8 @@
   const SIGINT = 2;
   // An interrupted cell whose code has not ended after this long (it caught the
   // KeyboardInterrupt, or sits in C code that never checks for it) is stopped by ending Python.
+  // Python clears the interrupt buffer when it takes the interrupt: if it has not taken it
+  // by then (C code, or a busy machine that held the worker's thread), it gets this once more.
   const INTERRUPT_GRACE_MS = 3000;
   // Once the worker says the code has ended ("raised"), what is left is the report of what it
   // printed and where it stopped: that is given this much longer, for a busy machine (or an
@@ -94,10 +96,15 @@
     return (Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_TIMEOUT_S) * 1000;
   }
 
-  // End Python and the job after `ms`, unless the job's result comes first.
-  function restartAfter(job, ms) {
+  // End Python and the job after `ms`, unless the job's result comes first. `again`: wait
+  // `ms` once more if Python has not yet taken the interrupt.
+  function restartAfter(job, ms, again = false) {
     clearTimeout(job.grace);
     job.grace = setTimeout(() => {
+      if (again && python && python.interrupt && python.interrupt[0] === SIGINT) {
+        restartAfter(job, ms);
+        return;
+      }
       endPython();
       job.finish({ type: "restarted" });
     }, ms);
@@ -113,7 +120,7 @@
     job.cell.querySelector(".live-status").textContent = "Stopping…";
     if (job.started && python && python.interrupt) {
       python.interrupt[0] = SIGINT;
-      restartAfter(job, INTERRUPT_GRACE_MS);
+      restartAfter(job, INTERRUPT_GRACE_MS, true);
     } else {
       endPython();
       job.finish({ type: "restarted" });
