@@ -193,6 +193,19 @@ def test_a_blank_page_is_found(chromium, tmp_path):
     assert pdf.blank_pages(tmp_path / "text.pdf") == []
 
 
+def test_a_page_count_that_does_not_match_names_the_slide_taller_than_its_page(
+    decks, chromium, tmp_path, monkeypatch
+):
+    """Printed one page a slide, a slide taller than its page is what spills onto another."""
+    settle = pdf.SETTLE_JS.replace("  return {slides", "  pages.push(true);\n  return {slides")
+    monkeypatch.setattr(pdf, "SETTLE_JS", settle)  # as if the count did not match
+    with browser.serve(decks) as base, pytest.raises(pdf.PdfError) as error:
+        pdf.export(chromium, base, decks / "faults.html", tmp_path / "faults.pdf", notes=False)
+    message = str(error.value)
+    assert "; slide 3 (Overflow) is taller than its page (make check shows" in message
+    assert message.count("is taller than its page") == 1  # the fault deck's one tall slide
+
+
 def test_a_page_count_that_does_not_match_is_an_error_and_keeps_the_last_pdf(
     small_and_large, chromium, tmp_path, monkeypatch
 ):

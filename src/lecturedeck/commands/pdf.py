@@ -70,7 +70,13 @@ SETTLE_JS = """async (notes) => {
     pages.push(Boolean(words || picture));
     if (notes && Reveal.getSlideNotes(slide)) pages.push(true);
   }
-  return {slides: slides.length, pages};
+  // A slide whose content is taller than its page (printed one page a slide) spills over.
+  const tall = slides.flatMap((s, i) => {
+    const page = s.closest('.pdf-page');
+    return page && s.scrollHeight > page.offsetHeight + 1 ? [{number: i + 1,
+      title: ((s.querySelector('h1, h2, h3') || {}).textContent || '').trim().slice(0, 40)}] : [];
+  });
+  return {slides: slides.length, pages, tall};
 }"""
 # pypdf content-stream operators that show words or pictures, or paint shapes.
 TEXT_OPS = {b"Tj", b"TJ", b"'", b'"'}
@@ -138,9 +144,15 @@ def export(browser_: object, base: str, deck: str | Path, target: Path, *, notes
             pages = len(PdfReader(part).pages)
             if pages != len(expected["pages"]):
                 what = f"{expected['slides']} slide(s)" + (" and their notes" if notes else "")
+                why = "".join(
+                    f"; slide {t['number']}"
+                    + (f" ({t['title']})" if t["title"] else "")
+                    + " is taller than its page (make check shows what lies outside it)"
+                    for t in expected["tall"][:3]
+                )
                 raise PdfError(
                     f"{target}: {pages} page(s) printed for {what}, expected "
-                    f"{len(expected['pages'])}; not written"
+                    f"{len(expected['pages'])}{why}; not written"
                 )
             blank = [n for n in blank_pages(part) if expected["pages"][n - 1]]
             if blank:
